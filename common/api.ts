@@ -1,0 +1,173 @@
+// The typed API between the UI and the core: commands in (validated with zod on the core side),
+// batched patches out. Both transports (Electron IPC and the web-mode WebSocket) carry exactly
+// these shapes, so the renderer code is the same in both.
+import { z } from 'zod';
+import { PROTOCOLS } from './ids';
+import { OWN_PRESENCE_STATES } from './model';
+import type {
+  AccountSummary,
+  ContactView,
+  ConversationSummary,
+  FileData,
+  HistoryResult,
+  MemberView,
+  MessageView,
+  SearchHit,
+  OwnPresenceState,
+} from './model';
+import type { AccountId, ConversationId, MessageId } from './ids';
+import type { AppErrorDto, ErrorKind } from './errors';
+
+const id = z.string().min(1).max(512);
+const text = z.string().max(100_000);
+
+/** Upper bound for a file sent through the API (base64 inflates by a third). */
+export const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
+
+export const LOCALES = ['sv', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
+
+export const commands = {
+  'app:snapshot': z.object({}),
+  'settings:setLocale': z.object({ locale: z.enum(LOCALES) }),
+  'accounts:add': z.object({
+    protocol: z.enum(PROTOCOLS),
+    /** The user's address: user@domain for XMPP. */
+    address: z.string().min(3).max(320),
+    password: z.string().min(1).max(1024),
+    /** Optional explicit endpoint, e.g. xmpp://127.0.0.1:15222. */
+    serviceUrl: z.string().max(512).optional(),
+    /** Only honoured for loopback servers: allow authentication without TLS. */
+    allowPlaintext: z.boolean().optional(),
+  }),
+  'accounts:remove': z.object({ accountId: id }),
+  'accounts:reconnect': z.object({ accountId: id }),
+  'accounts:updatePassword': z.object({ accountId: id, password: z.string().min(1).max(1024) }),
+  'inbox:list': z.object({ accountId: id.optional() }),
+  'conversation:open': z.object({ conversationId: id }),
+  'conversation:start': z.object({ accountId: id, address: z.string().min(3).max(320) }),
+  'conversation:members': z.object({ conversationId: id }),
+  'history:load': z.object({ conversationId: id, before: id.optional(), limit: z.number().int().min(1).max(200).optional() }),
+  'message:send': z.object({ conversationId: id, text: text.min(1), replyTo: id.optional() }),
+  'message:retry': z.object({ conversationId: id, messageId: id }),
+  'message:edit': z.object({ conversationId: id, messageId: id, text: text.min(1) }),
+  'message:delete': z.object({ conversationId: id, messageId: id }),
+  'message:react': z.object({ conversationId: id, messageId: id, key: z.string().min(1).max(64), on: z.boolean() }),
+  'read:mark': z.object({ conversationId: id }),
+  'typing:set': z.object({ conversationId: id, typing: z.boolean() }),
+  'presence:set': z.object({ state: z.enum(OWN_PRESENCE_STATES), statusText: z.string().max(200).optional() }),
+  'contacts:list': z.object({}),
+  'contacts:add': z.object({ accountId: id, address: z.string().min(3).max(320), name: z.string().max(200).optional() }),
+  'contacts:respond': z.object({ accountId: id, address: z.string().min(3).max(320), accept: z.boolean() }),
+  'contacts:remove': z.object({ accountId: id, address: z.string().min(3).max(320) }),
+  'room:create': z.object({
+    accountId: id,
+    name: z.string().min(1).max(200),
+    members: z.array(z.string().min(3).max(320)).max(100),
+  }),
+  'room:join': z.object({ accountId: id, address: z.string().min(3).max(320) }),
+  'room:leave': z.object({ conversationId: id }),
+  'search:messages': z.object({ query: z.string().min(1).max(200), accountId: id.optional(), limit: z.number().int().min(1).max(200).optional() }),
+  'file:upload': z.object({
+    conversationId: id,
+    name: z.string().min(1).max(255),
+    mime: z.string().max(255),
+    dataBase64: z.string().max(Math.ceil((MAX_UPLOAD_BYTES * 4) / 3) + 4),
+  }),
+  'file:download': z.object({ conversationId: id, messageId: id, attachmentId: id }),
+} as const;
+
+export type CommandName = keyof typeof commands;
+export type CommandInput<C extends CommandName> = z.input<(typeof commands)[C]>;
+
+export interface AppSnapshot {
+  readonly version: string;
+  readonly locale: Locale;
+  readonly accounts: readonly AccountSummary[];
+  readonly ownPresence: OwnPresenceState;
+  readonly ownStatusText: string;
+  /** 'keystore' in the desktop app; 'keyfile' (weaker, 0600 file) in web mode. */
+  readonly secretStorage: 'keystore' | 'keyfile';
+}
+
+export interface CommandOutputs {
+  'app:snapshot': AppSnapshot;
+  'settings:setLocale': null;
+  'accounts:add': AccountSummary;
+  'accounts:remove': null;
+  'accounts:reconnect': null;
+  'accounts:updatePassword': null;
+  'inbox:list': readonly ConversationSummary[];
+  'conversation:open': ConversationSummary;
+  'conversation:start': ConversationSummary;
+  'conversation:members': readonly MemberView[];
+  'history:load': HistoryResult;
+  'message:send': MessageView;
+  'message:retry': null;
+  'message:edit': null;
+  'message:delete': null;
+  'message:react': null;
+  'read:mark': null;
+  'typing:set': null;
+  'presence:set': null;
+  'contacts:list': readonly ContactView[];
+  'contacts:add': null;
+  'contacts:respond': null;
+  'contacts:remove': null;
+  'room:create': ConversationSummary;
+  'room:join': ConversationSummary;
+  'room:leave': null;
+  'search:messages': readonly SearchHit[];
+  'file:upload': MessageView;
+  'file:download': FileData;
+}
+
+/** Patches the core pushes to the UI, batched (one array per flush). */
+export type Patch =
+  | { readonly type: 'account'; readonly account: AccountSummary }
+  | { readonly type: 'account.removed'; readonly accountId: AccountId }
+  | { readonly type: 'conversation'; readonly conversation: ConversationSummary }
+  | { readonly type: 'conversation.removed'; readonly conversationId: ConversationId }
+  | { readonly type: 'messages'; readonly conversationId: ConversationId; readonly messages: readonly MessageView[] }
+  | { readonly type: 'messages.removed'; readonly conversationId: ConversationId; readonly ids: readonly MessageId[] }
+  | { readonly type: 'contact'; readonly contact: ContactView }
+  | { readonly type: 'contact.removed'; readonly contactId: string }
+  | { readonly type: 'presence.own'; readonly state: OwnPresenceState; readonly statusText: string }
+  | { readonly type: 'notice'; readonly level: 'info' | 'warn' | 'error'; readonly code: NoticeCode; readonly params: Readonly<Record<string, string>> };
+
+/** Notices are translated by the renderer from their code. */
+export type NoticeCode =
+  | 'subscription-request'
+  | 'room-invite'
+  | 'message-failed'
+  | 'malformed-input'
+  | 'account-error';
+
+export type IpcResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: AppErrorDto };
+
+/** Wire frames of the web-mode WebSocket (JSON). */
+export type ClientFrame = { readonly id: number; readonly cmd: string; readonly input: unknown };
+export type ServerFrame =
+  | { readonly id: number; readonly result: IpcResult<unknown> }
+  | { readonly event: 'patches'; readonly patches: readonly Patch[] };
+
+export function isCommandName(name: string): name is CommandName {
+  return Object.prototype.hasOwnProperty.call(commands, name);
+}
+
+/** Validate a command input. Returns the parsed value or an `ipc_invalid` error. */
+export function parseCommand<C extends CommandName>(
+  name: C,
+  input: unknown,
+): { ok: true; value: z.output<(typeof commands)[C]> } | { ok: false; error: AppErrorDto } {
+  const r = commands[name].safeParse(input);
+  if (r.success) return { ok: true, value: r.data as z.output<(typeof commands)[C]> };
+  const kind: ErrorKind = 'ipc_invalid';
+  return { ok: false, error: { kind, message: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), fatal: false } };
+}
+
+/** What both transports give the renderer. */
+export interface ChatApi {
+  invoke<C extends CommandName>(cmd: C, input: CommandInput<C>): Promise<CommandOutputs[C]>;
+  onPatches(listener: (patches: readonly Patch[]) => void): () => void;
+}

@@ -1,0 +1,159 @@
+// Data shapes the renderer sees. Plain, structured-clone-safe objects: no classes, no Dates
+// (epoch milliseconds), no secrets, no file paths, no raw protocol objects.
+import type { AccountId, ConversationId, MessageId, ProtocolId } from './ids';
+import type { AppErrorDto } from './errors';
+
+export const ACCOUNT_STATES = ['connecting', 'connected', 'reconnecting', 'needs-attention', 'disconnected'] as const;
+export type AccountState = (typeof ACCOUNT_STATES)[number];
+
+export const PRESENCE_STATES = ['available', 'away', 'xa', 'dnd', 'offline', 'unknown'] as const;
+export type PresenceState = (typeof PRESENCE_STATES)[number];
+/** What the user may choose for themselves. */
+export const OWN_PRESENCE_STATES = ['available', 'away', 'dnd', 'offline'] as const;
+export type OwnPresenceState = (typeof OWN_PRESENCE_STATES)[number];
+
+/** What this account's server supports right now; the UI hides what is false and says why. */
+export interface Capabilities {
+  readonly edit: boolean;
+  readonly delete: boolean;
+  readonly reactions: boolean;
+  readonly replies: boolean;
+  readonly typing: boolean;
+  readonly receipts: boolean;
+  readonly upload: boolean;
+  readonly maxUploadBytes: number | null;
+  readonly history: boolean;
+  readonly createRoom: boolean;
+  readonly presence: boolean;
+  readonly contacts: boolean;
+  readonly carbons: boolean;
+  readonly streamManagement: boolean;
+}
+
+export const NO_CAPABILITIES: Capabilities = {
+  edit: false,
+  delete: false,
+  reactions: false,
+  replies: false,
+  typing: false,
+  receipts: false,
+  upload: false,
+  maxUploadBytes: null,
+  history: false,
+  createRoom: false,
+  presence: false,
+  contacts: false,
+  carbons: false,
+  streamManagement: false,
+};
+
+export interface AccountSummary {
+  readonly id: AccountId;
+  readonly protocol: ProtocolId;
+  /** Human label: the user's address, e.g. anna@agency.se */
+  readonly label: string;
+  readonly server: string;
+  readonly state: AccountState;
+  readonly error: AppErrorDto | null;
+  readonly attempt: number;
+  readonly nextRetryAt: number | null;
+  readonly capabilities: Capabilities;
+  readonly ownPresence: PresenceState;
+}
+
+export type ConversationKind = 'direct' | 'group';
+
+export interface ConversationSummary {
+  readonly id: ConversationId;
+  readonly accountId: AccountId;
+  readonly protocol: ProtocolId;
+  readonly kind: ConversationKind;
+  readonly title: string;
+  /** Peer address (JID, Matrix id) for direct chats, room address for groups. */
+  readonly address: string;
+  readonly lastActivityAt: number;
+  readonly lastMessagePreview: string;
+  readonly unread: number;
+  readonly mentions: number;
+  readonly presence: PresenceState | null;
+  readonly isPrivate: boolean;
+  readonly typing: readonly string[];
+}
+
+export interface ReactionView {
+  readonly key: string;
+  readonly count: number;
+  readonly mine: boolean;
+  readonly senders: readonly string[];
+}
+
+export interface AttachmentView {
+  readonly id: string;
+  readonly name: string;
+  readonly mime: string;
+  readonly size: number | null;
+}
+
+export type MessageStatus = 'pending' | 'sent' | 'failed' | 'delivered' | 'displayed' | 'received';
+
+export interface MessageView {
+  readonly id: MessageId;
+  readonly conversationId: ConversationId;
+  readonly senderId: string;
+  readonly senderName: string;
+  readonly own: boolean;
+  readonly ts: number;
+  /** Plain text. The renderer shows it as text (never as HTML). */
+  readonly text: string;
+  readonly editedAt: number | null;
+  readonly deleted: boolean;
+  readonly replyTo: { readonly id: MessageId; readonly senderName: string; readonly text: string } | null;
+  readonly reactions: readonly ReactionView[];
+  readonly attachments: readonly AttachmentView[];
+  readonly status: MessageStatus;
+  readonly mentionsMe: boolean;
+  readonly error: AppErrorDto | null;
+}
+
+export type ContactSubscription = 'both' | 'to' | 'from' | 'none' | 'pending-in' | 'pending-out';
+
+export interface ContactView {
+  readonly id: string;
+  readonly accountId: AccountId;
+  readonly protocol: ProtocolId;
+  readonly address: string;
+  readonly name: string;
+  readonly presence: PresenceState;
+  readonly statusText: string;
+  readonly subscription: ContactSubscription;
+}
+
+export interface SearchHit {
+  readonly messageId: MessageId;
+  readonly conversationId: ConversationId;
+  readonly accountId: AccountId;
+  readonly conversationTitle: string;
+  readonly senderName: string;
+  readonly ts: number;
+  /** Plain-text snippet; `[` `]` are never used as markup — ranges mark the matches. */
+  readonly snippet: string;
+  readonly matches: readonly (readonly [number, number])[];
+}
+
+export interface MemberView {
+  readonly id: string;
+  readonly name: string;
+  readonly role: string;
+  readonly presence: PresenceState;
+}
+
+export interface HistoryResult {
+  readonly messages: readonly MessageView[];
+  readonly hasMore: boolean;
+}
+
+export interface FileData {
+  readonly name: string;
+  readonly mime: string;
+  readonly dataBase64: string;
+}

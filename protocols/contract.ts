@@ -1,0 +1,236 @@
+// The one interface every protocol adapter implements. Adapters translate between a protocol and
+// these plain shapes; they do not decide. Reconnect policy, deduplication, unread counting, the
+// outbox and merging across accounts belong to the core (main/core), written once.
+//
+// All ids here are the protocol's own (a JID, a Matrix room id, a Mattermost channel id). The core
+// turns them into globally unique ids. Every method may reject with an AppError (common/errors).
+import type { AppErrorDto } from '../common/errors';
+import type { Capabilities, ContactSubscription, ConversationKind, PresenceState } from '../common/model';
+import type { ProtocolId } from '../common/ids';
+
+export interface AdapterLogger {
+  debug(msg: string, data?: Record<string, unknown>): void;
+  info(msg: string, data?: Record<string, unknown>): void;
+  warn(msg: string, data?: Record<string, unknown>): void;
+  error(msg: string, data?: Record<string, unknown>): void;
+}
+
+export interface AccountConfig {
+  /** The user's address, e.g. anna@agency.se (XMPP) or @anna:agency.se (Matrix). */
+  readonly address: string;
+  /** Explicit endpoint (xmpp://host:port, wss://…, https://…); otherwise derived from the address. */
+  readonly serviceUrl?: string;
+  /** Allow authentication without TLS. The core only sets it for loopback endpoints. */
+  readonly allowPlaintext?: boolean;
+  /** Extra certificate authorities (PEM) the organisation trusts. */
+  readonly trustedCaPem?: readonly string[];
+}
+
+export type Credentials =
+  | { readonly kind: 'password'; readonly password: string }
+  | { readonly kind: 'token'; readonly token: string };
+
+export interface AdapterContext {
+  readonly log: AdapterLogger;
+  now(): number;
+}
+
+/** Opaque per-account sync state the adapter asks the core to persist (e.g. last archive ids). */
+export type SyncState = Readonly<Record<string, string>>;
+
+export interface ConnectOptions {
+  readonly credentials: Credentials;
+  /** What the adapter last emitted as `sync`, to catch up from where it stopped. */
+  readonly syncState: SyncState;
+  readonly signal?: AbortSignal;
+}
+
+export interface ConnectResult {
+  /** The account's own id on the server, e.g. the bare JID. */
+  readonly selfId: string;
+  readonly selfName: string;
+  /** Credentials to keep instead of the password, when the protocol issues a token. */
+  readonly renewedCredentials?: Credentials;
+}
+
+export interface ConversationInfo {
+  readonly id: string;
+  readonly kind: ConversationKind;
+  readonly title: string;
+  readonly isPrivate: boolean;
+  /** Epoch ms of the last known activity, if the server says. */
+  readonly lastActivityAt?: number;
+}
+
+/** The protocol's references to one message, kept by the core and handed back for edits etc. */
+export type NativeRefs = Readonly<Record<string, string>>;
+
+export interface AttachmentInfo {
+  /** Stable within the message; the core passes it back to `files.download`. */
+  readonly id: string;
+  readonly name: string;
+  readonly mime: string;
+  readonly size: number | null;
+  /** Protocol-level locator (an HTTP URL for XMPP, an mxc:// URI for Matrix). Never shown as HTML. */
+  readonly url: string;
+}
+
+export interface MessageInfo {
+  /**
+   * Stable id of this message: the same message must get the same id whether it arrives live,
+   * as a carbon copy or from the archive, so that the core can deduplicate.
+   */
+  readonly id: string;
+  readonly conversationId: string;
+  readonly senderId: string;
+  readonly senderName: string;
+  readonly own: boolean;
+  readonly ts: number;
+  readonly text: string;
+  /** The client transaction id this message was sent with, when it is our own echo. */
+  readonly clientTxnId?: string;
+  readonly replyToId?: string;
+  readonly attachments?: readonly AttachmentInfo[];
+  readonly mentionsMe?: boolean;
+  /** Opaque cursor for paging backwards from this message (e.g. the archive id). */
+  readonly cursor?: string;
+  readonly refs: NativeRefs;
+  /** True when this came from history (archive/backfill), not live. */
+  readonly fromHistory?: boolean;
+}
+
+export interface OutgoingMessage {
+  /** Made by the core and stored in the outbox first: replays reuse it, so no duplicates. */
+  readonly clientTxnId: string;
+  readonly text: string;
+  readonly replyTo?: { readonly id: string; readonly refs: NativeRefs; readonly senderId: string; readonly text: string };
+  readonly attachment?: AttachmentInfo;
+}
+
+export interface SendAck {
+  readonly clientTxnId: string;
+  /** The id the message will have when it comes back (live echo, archive). */
+  readonly messageId: string;
+  readonly refs: NativeRefs;
+  readonly ts: number;
+}
+
+export interface HistoryRequest {
+  /** Opaque cursor from an earlier page or from `MessageInfo.cursor`; absent = newest page. */
+  readonly before?: string;
+  readonly limit: number;
+}
+
+export interface HistoryPage {
+  /** Oldest → newest. */
+  readonly messages: readonly MessageInfo[];
+  /** Cursor for the next older page, or null when the beginning was reached. */
+  readonly olderCursor: string | null;
+}
+
+export interface ContactInfo {
+  readonly address: string;
+  readonly name: string;
+  readonly subscription: ContactSubscription;
+  readonly groups: readonly string[];
+}
+
+export interface MemberInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly role: string;
+  readonly presence: PresenceState;
+}
+
+export type AdapterConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
+
+export type AdapterEvent =
+  | { readonly type: 'connection'; readonly state: AdapterConnectionState; readonly error?: AppErrorDto }
+  | { readonly type: 'capabilities'; readonly capabilities: Capabilities }
+  | { readonly type: 'conversation'; readonly conversation: ConversationInfo }
+  | { readonly type: 'conversation.removed'; readonly conversationId: string }
+  | { readonly type: 'message'; readonly message: MessageInfo }
+  | { readonly type: 'message.edited'; readonly conversationId: string; readonly targetId: string; readonly text: string; readonly ts: number; readonly senderId: string }
+  | { readonly type: 'message.deleted'; readonly conversationId: string; readonly targetId: string; readonly senderId: string }
+  | { readonly type: 'reactions'; readonly conversationId: string; readonly targetId: string; readonly senderId: string; readonly keys: readonly string[] }
+  | { readonly type: 'receipt'; readonly conversationId: string; readonly targetId: string; readonly senderId: string; readonly kind: 'received' | 'displayed' }
+  | { readonly type: 'typing'; readonly conversationId: string; readonly senderId: string; readonly typing: boolean }
+  | { readonly type: 'presence'; readonly userId: string; readonly state: PresenceState; readonly statusText: string }
+  | { readonly type: 'contact'; readonly contact: ContactInfo }
+  | { readonly type: 'contact.removed'; readonly address: string }
+  | { readonly type: 'subscription.request'; readonly address: string }
+  | { readonly type: 'room.invite'; readonly roomId: string; readonly from: string; readonly reason: string }
+  | { readonly type: 'sync'; readonly state: SyncState }
+  /** Something arrived that could not be understood; it was dropped, nothing else was affected. */
+  | { readonly type: 'malformed'; readonly detail: string };
+
+export type AdapterListener = (event: AdapterEvent) => void;
+
+export interface PresenceFeature {
+  set(state: PresenceState, statusText: string): Promise<void>;
+}
+export interface ContactsFeature {
+  list(): Promise<readonly ContactInfo[]>;
+  add(address: string, name?: string): Promise<void>;
+  remove(address: string): Promise<void>;
+  respond(address: string, accept: boolean): Promise<void>;
+}
+export interface TypingFeature {
+  set(conversationId: string, typing: boolean): Promise<void>;
+}
+export interface EditFeature {
+  edit(conversationId: string, target: { id: string; refs: NativeRefs }, text: string, clientTxnId: string): Promise<void>;
+}
+export interface DeleteFeature {
+  delete(conversationId: string, target: { id: string; refs: NativeRefs }): Promise<void>;
+}
+export interface ReactionFeature {
+  /** Replace our full set of reactions on the target (XEP-0444 semantics). */
+  set(conversationId: string, target: { id: string; refs: NativeRefs }, keys: readonly string[]): Promise<void>;
+}
+export interface ReceiptFeature {
+  markDisplayed(conversationId: string, target: { id: string; refs: NativeRefs; senderId: string }): Promise<void>;
+}
+export interface RoomFeature {
+  create(opts: { name: string; members: readonly string[] }): Promise<ConversationInfo>;
+  join(address: string): Promise<ConversationInfo>;
+  leave(conversationId: string): Promise<void>;
+  members(conversationId: string): Promise<readonly MemberInfo[]>;
+}
+export interface FileFeature {
+  upload(conversationId: string, file: { name: string; mime: string; data: Uint8Array }): Promise<AttachmentInfo>;
+  download(attachment: AttachmentInfo): Promise<{ name: string; mime: string; data: Uint8Array }>;
+}
+export interface DirectFeature {
+  /** Open (or find) a 1:1 conversation with the address. */
+  open(address: string): Promise<ConversationInfo>;
+}
+
+export interface ProtocolAdapter {
+  readonly protocol: ProtocolId;
+  connect(opts: ConnectOptions): Promise<ConnectResult>;
+  /** Idempotent; no events are emitted after it resolves. */
+  disconnect(): Promise<void>;
+  /** End the server session and forget it. */
+  logout(): Promise<void>;
+  /** Subscribe to the ordered event stream; returns an unsubscribe function. */
+  onEvent(listener: AdapterListener): () => void;
+  capabilities(): Capabilities;
+  listConversations(): Promise<readonly ConversationInfo[]>;
+  getHistory(conversationId: string, req: HistoryRequest): Promise<HistoryPage>;
+  /** Resolves only when the server acknowledged the message. */
+  send(conversationId: string, msg: OutgoingMessage): Promise<SendAck>;
+
+  readonly presence?: PresenceFeature;
+  readonly contacts?: ContactsFeature;
+  readonly typing?: TypingFeature;
+  readonly edits?: EditFeature;
+  readonly deletes?: DeleteFeature;
+  readonly reactions?: ReactionFeature;
+  readonly receipts?: ReceiptFeature;
+  readonly rooms?: RoomFeature;
+  readonly files?: FileFeature;
+  readonly direct?: DirectFeature;
+}
+
+export type AdapterFactory = (config: AccountConfig, ctx: AdapterContext) => ProtocolAdapter;
