@@ -38,6 +38,13 @@ export default tseslint.config(
   layer(['renderer/**'], ['electron', ...nodeBuiltins, '**/main/**', '**/protocols/**', 'ws', 'better-sqlite3', '@xmpp/*'],
     'renderer/ may import only common/ (and browser libraries).'),
   {
+    // Plain Node scripts (.mjs): Node globals.
+    files: ['**/*.mjs'],
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly' },
+    },
+  },
+  {
     files: ['renderer/**/*.tsx', 'renderer/**/*.ts'],
     plugins: { 'react-hooks': reactHooks },
     rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'error' },

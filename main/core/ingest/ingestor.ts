@@ -1,0 +1,343 @@
+// Adapter events → store → patches. Events are queued and applied in one transaction per batch
+// (a microtask, or sooner when the queue is large): SQLite commits are the expensive part, so a
+// burst of history or a reconnect catch-up costs a handful of commits instead of thousands.
+// Every event runs in its own savepoint: a bad one is rolled back and counted, the rest commit.
+// Patches are built from the database AFTER the commit, so the UI only ever sees stored state.
+import type { Patch } from '../../../common/api';
+import type { AdapterEvent, MessageInfo } from '../../../protocols/contract';
+import type { CoreLogger, Scheduler } from '../clock';
+import { contactIdFor, conversationIdFor, messageIdFor } from '../ids';
+import type { MessageRow } from '../store/rows';
+import type { Store } from '../store/store';
+import { attachmentsOf, previewOf, refsOf } from '../views';
+import { checkEvent } from './event-guard';
+import type { TypingTracker } from './typing-tracker';
+
+/** Queue length at which we stop waiting for the microtask and write at once (bounded memory). */
+export const INGEST_BATCH = 1000;
+
+export interface IngestHost {
+  readonly store: Store;
+  readonly scheduler: Scheduler;
+  readonly log: CoreLogger;
+  readonly typing: TypingTracker;
+  selfId(accountId: string): string | null;
+  /** Patches for stored state (message views, conversation rows, contacts) are built by the host. */
+  emitMessages(conversationId: string, messageIds: readonly string[]): void;
+  emitConversation(conversationId: string): void;
+  emitContact(accountId: string, address: string): void;
+  emit(patch: Patch): void;
+}
+
+/** Ordering of message statuses: receipts only ever move a message forward. */
+const STATUS_RANK: Record<string, number> = { pending: 0, failed: 0, sent: 1, received: 1, delivered: 2, displayed: 3 };
+
+/** What one batch touched; turned into patches after the commit. */
+class BatchEffects {
+  readonly messages = new Map<string, Set<string>>();
+  readonly conversations = new Set<string>();
+  readonly contacts = new Map<string, { accountId: string; address: string }>();
+  readonly presence: { accountId: string; userId: string }[] = [];
+  readonly removedMessages = new Map<string, string[]>();
+  readonly other: Patch[] = [];
+  readonly malformed = new Map<string, { count: number; detail: string }>();
+
+  message(conversationId: string, id: string): void {
+    let s = this.messages.get(conversationId);
+    if (!s) this.messages.set(conversationId, (s = new Set()));
+    s.add(id);
+    this.conversations.add(conversationId);
+  }
+  contact(accountId: string, address: string): void {
+    this.contacts.set(contactIdFor(accountId, address), { accountId, address });
+  }
+}
+
+export class Ingestor {
+  private queue: { accountId: string; event: AdapterEvent }[] = [];
+  private scheduled = false;
+  /** Malformed events per account since start (diagnostics; the UI gets a notice per batch). */
+  readonly malformedCount = new Map<string, number>();
+
+  constructor(private readonly host: IngestHost) {}
+
+  enqueue(accountId: string, event: AdapterEvent): void {
+    this.queue.push({ accountId, event });
+    if (this.queue.length >= INGEST_BATCH) {
+      this.flush();
+      return;
+    }
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(() => {
+        this.scheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  /** Apply queued events now (also used before reads that must see them, and on close). */
+  flush(): void {
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      this.applyBatch(batch);
+    }
+  }
+
+  /** History pages are applied synchronously: the command returns what is now stored. */
+  ingestHistory(accountId: string, messages: readonly MessageInfo[]): void {
+    this.flush();
+    this.applyBatch(messages.map((m) => ({ accountId, event: { type: 'message', message: { ...m, fromHistory: true } } as const })));
+  }
+
+  private applyBatch(batch: readonly { accountId: string; event: AdapterEvent }[]): void {
+    const fx = new BatchEffects();
+    const { store, log } = this.host;
+    try {
+      store.tx(() => {
+        for (const { accountId, event } of batch) {
+          const problem = checkEvent(event);
+          if (problem !== null) {
+            this.countMalformed(fx, accountId, problem);
+            continue;
+          }
+          try {
+            store.tx(() => this.apply(accountId, event, fx));
+          } catch (e) {
+            log.warn('adapter event could not be applied', { accountId, type: event.type, error: String(e) });
+            this.countMalformed(fx, accountId, `${event.type} event could not be applied`);
+          }
+        }
+      });
+    } catch (e) {
+      // The commit itself failed (disk full, db closed): nothing of this batch is stored.
+      log.error('ingestion batch failed', { error: String(e), events: batch.length });
+      return;
+    }
+    this.publish(fx);
+  }
+
+  private countMalformed(fx: BatchEffects, accountId: string, detail: string): void {
+    this.malformedCount.set(accountId, (this.malformedCount.get(accountId) ?? 0) + 1);
+    const m = fx.malformed.get(accountId);
+    if (m) m.count++;
+    else fx.malformed.set(accountId, { count: 1, detail });
+  }
+
+  private publish(fx: BatchEffects): void {
+    const h = this.host;
+    for (const [conversationId, ids] of fx.removedMessages) h.emit({ type: 'messages.removed', conversationId, ids });
+    for (const [conversationId, ids] of fx.messages) {
+      if (h.store.getConversation(conversationId)) h.emitMessages(conversationId, [...ids]);
+    }
+    for (const p of fx.presence) {
+      for (const c of h.store.directConversationIds(p.accountId, p.userId)) fx.conversations.add(c);
+      fx.contact(p.accountId, p.userId);
+    }
+    for (const c of fx.conversations) if (h.store.getConversation(c)) h.emitConversation(c);
+    for (const { accountId, address } of fx.contacts.values()) {
+      if (h.store.getContact(accountId, address)) h.emitContact(accountId, address);
+    }
+    for (const p of fx.other) h.emit(p);
+    for (const [accountId, m] of fx.malformed) {
+      h.emit({ type: 'notice', level: 'warn', code: 'malformed-input', params: { accountId, count: String(m.count), detail: m.detail } });
+    }
+  }
+
+  private apply(accountId: string, e: AdapterEvent, fx: BatchEffects): void {
+    const { store, typing } = this.host;
+    const now = this.host.scheduler.now();
+    switch (e.type) {
+      case 'connection':
+      case 'capabilities':
+        return; // handled by the account runtime, never queued
+      case 'conversation': {
+        const c = e.conversation;
+        const id = conversationIdFor(accountId, c.id);
+        store.upsertConversation({
+          id, account_id: accountId, native_id: c.id, kind: c.kind, title: c.title,
+          is_private: c.isPrivate ? 1 : 0, last_activity_at: c.lastActivityAt ?? 0,
+        });
+        fx.conversations.add(id);
+        return;
+      }
+      case 'conversation.removed': {
+        const id = conversationIdFor(accountId, e.conversationId);
+        if (!store.getConversation(id)) return;
+        store.deleteConversation(id);
+        typing.forget(id);
+        fx.conversations.delete(id);
+        fx.messages.delete(id);
+        fx.other.push({ type: 'conversation.removed', conversationId: id });
+        return;
+      }
+      case 'message':
+        this.applyMessage(accountId, e.message, fx);
+        return;
+      case 'message.edited': {
+        const convId = conversationIdFor(accountId, e.conversationId);
+        const target = store.findMessageByNative(convId, e.targetId);
+        // Only the author may edit: a correction claiming someone else's message is ignored.
+        if (!target || target.deleted === 1 || target.sender_id !== e.senderId) return;
+        store.editMessage(target.id, e.text, e.ts);
+        this.refreshPreviewIfNewest(convId, target);
+        fx.message(convId, target.id);
+        return;
+      }
+      case 'message.deleted': {
+        const convId = conversationIdFor(accountId, e.conversationId);
+        const target = store.findMessageByNative(convId, e.targetId);
+        if (!target || target.deleted === 1) return;
+        store.markMessageDeleted(target.id);
+        this.refreshPreviewIfNewest(convId, target);
+        fx.message(convId, target.id);
+        return;
+      }
+      case 'reactions': {
+        const convId = conversationIdFor(accountId, e.conversationId);
+        const target = store.findMessageByNative(convId, e.targetId);
+        if (!target || target.deleted === 1) return;
+        store.setReactions(target.id, e.senderId, e.keys);
+        fx.message(convId, target.id);
+        return;
+      }
+      case 'receipt': {
+        const convId = conversationIdFor(accountId, e.conversationId);
+        const target = store.findMessageByNative(convId, e.targetId);
+        if (!target) return;
+        const self = this.host.selfId(accountId);
+        if (target.own === 1) {
+          if (e.kind === 'displayed') {
+            for (const id of store.markOwnDisplayedUpTo(convId, target.ts)) fx.message(convId, id);
+          } else if ((STATUS_RANK[target.status] ?? 0) < STATUS_RANK.delivered!) {
+            store.setMessageStatus(target.id, 'delivered');
+            fx.message(convId, target.id);
+          }
+        } else if (e.kind === 'displayed' && self !== null && e.senderId === self) {
+          // We read it on another device: clear the unread badge here too.
+          store.markConversationRead(convId, target.ts);
+          fx.conversations.add(convId);
+        }
+        return;
+      }
+      case 'typing': {
+        const convId = conversationIdFor(accountId, e.conversationId);
+        if (e.senderId === this.host.selfId(accountId)) return;
+        if (typing.set(convId, e.senderId, e.typing)) fx.conversations.add(convId);
+        return;
+      }
+      case 'presence':
+        store.setPresence(accountId, e.userId, e.state, e.statusText, now);
+        fx.presence.push({ accountId, userId: e.userId });
+        return;
+      case 'contact':
+        store.upsertContact(accountId, e.contact.address, e.contact.name, e.contact.subscription, JSON.stringify(e.contact.groups));
+        fx.contact(accountId, e.contact.address);
+        return;
+      case 'contact.removed':
+        if (store.deleteContact(accountId, e.address)) {
+          fx.contacts.delete(contactIdFor(accountId, e.address));
+          fx.other.push({ type: 'contact.removed', contactId: contactIdFor(accountId, e.address) });
+        }
+        return;
+      case 'subscription.request': {
+        // Show the requester in the contact list so the user can answer from there, without
+        // downgrading what we already know about an existing contact.
+        const existing = store.getContact(accountId, e.address);
+        if (!existing || existing.subscription === 'none') {
+          store.upsertContact(accountId, e.address, existing?.name ?? '', 'pending-in', existing?.groups ?? '[]');
+          fx.contact(accountId, e.address);
+        }
+        fx.other.push({ type: 'notice', level: 'info', code: 'subscription-request', params: { accountId, address: e.address } });
+        return;
+      }
+      case 'room.invite':
+        fx.other.push({ type: 'notice', level: 'info', code: 'room-invite', params: { accountId, roomId: e.roomId, from: e.from, reason: e.reason } });
+        return;
+      case 'sync':
+        store.mergeSyncState(accountId, e.state);
+        return;
+      case 'malformed':
+        this.countMalformed(fx, accountId, typeof e.detail === 'string' ? e.detail.slice(0, 200) : 'malformed input');
+        return;
+    }
+  }
+
+  private applyMessage(accountId: string, m: MessageInfo, fx: BatchEffects): void {
+    const { store, typing } = this.host;
+    const convId = conversationIdFor(accountId, m.conversationId);
+    let conv = store.getConversation(convId);
+    if (!conv) {
+      // Adapters announce conversations first; if one did not, keep the message anyway.
+      store.upsertConversation({
+        id: convId, account_id: accountId, native_id: m.conversationId, kind: 'direct',
+        title: m.own ? m.conversationId : m.senderName || m.senderId, is_private: 0, last_activity_at: 0,
+      });
+      conv = store.getConversation(convId)!;
+    }
+
+    const existing =
+      store.findMessageByNative(convId, m.id) ?? (m.clientTxnId !== undefined ? store.findMessageByTxn(convId, m.clientTxnId) : undefined);
+    if (existing) {
+      this.mergeDuplicate(existing, m, fx);
+      return;
+    }
+
+    const attachments = m.attachments ?? [];
+    const row = {
+      id: messageIdFor(convId, m.id),
+      conversation_id: convId,
+      native_id: m.id,
+      sender_id: m.senderId,
+      sender_name: m.senderName,
+      own: m.own ? 1 : 0,
+      ts: m.ts,
+      text: m.text,
+      edited_at: null,
+      deleted: 0,
+      reply_to: m.replyToId ?? null,
+      attachments: JSON.stringify(attachments),
+      refs: JSON.stringify(m.refs),
+      status: m.own ? 'sent' : 'received',
+      mentions_me: m.mentionsMe ? 1 : 0,
+      client_txn_id: m.clientTxnId ?? null,
+      cursor: m.cursor ?? null,
+    };
+    store.insertMessage(row);
+    // Unread: not our own, and not backfill the user has already read past.
+    const counts = !m.own && (!m.fromHistory || m.ts > conv.last_read_at);
+    store.bumpConversation(convId, m.ts, previewOf(m.text, attachments), counts ? 1 : 0, counts && m.mentionsMe ? 1 : 0);
+    if (!m.own && typing.clear(convId, m.senderId)) fx.conversations.add(convId);
+    fx.message(convId, row.id);
+  }
+
+  /**
+   * The same message again: a live echo of our own send, a carbon, or the archive copy. If it
+   * confirms our pending message, that row becomes 'sent' (and leaves the outbox): one row, ever.
+   */
+  private mergeDuplicate(existing: MessageRow, m: MessageInfo, fx: BatchEffects): void {
+    const { store } = this.host;
+    const unconfirmed = existing.native_id === null || existing.status === 'pending' || existing.status === 'failed';
+    if (unconfirmed) {
+      const refs = { ...refsOf(existing), ...m.refs };
+      store.confirmMessage(existing.id, m.id, JSON.stringify(refs), 'sent', m.cursor ?? null);
+      if (existing.client_txn_id !== null) store.deleteOutbox(existing.client_txn_id);
+      fx.message(existing.conversation_id, existing.id);
+      return;
+    }
+    if (existing.cursor === null && m.cursor !== undefined) {
+      // The archive copy carries the paging cursor the live copy lacked.
+      store.confirmMessage(existing.id, existing.native_id!, existing.refs, existing.status, m.cursor);
+    }
+  }
+
+  private refreshPreviewIfNewest(convId: string, target: MessageRow): void {
+    const { store } = this.host;
+    const newest = store.newestVisibleMessage(convId);
+    if (!newest || newest.ts <= target.ts) {
+      store.setConversationPreview(convId, newest ? previewOf(newest.text, attachmentsOf(newest)) : '');
+    }
+  }
+}
+

@@ -1,0 +1,152 @@
+// Ordered schema migrations. The database's `user_version` is the number of migrations applied;
+// opening a profile applies the missing ones in order, each in its own transaction, so an old
+// profile is upgraded in place and a crash mid-upgrade leaves the last good version.
+import type Database from 'better-sqlite3';
+
+export type Migration = (db: Database.Database) => void;
+
+/** v1: the core tables. No secrets anywhere: passwords and tokens live in the SecretStore. */
+const v1: Migration = (db) => {
+  db.exec(`
+    CREATE TABLE accounts (
+      id TEXT PRIMARY KEY,
+      protocol TEXT NOT NULL,
+      address TEXT NOT NULL,
+      server TEXT NOT NULL,
+      service_url TEXT,
+      allow_plaintext INTEGER NOT NULL DEFAULT 0,
+      created_at INTEGER NOT NULL,
+      settings TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE conversations (
+      id TEXT PRIMARY KEY,
+      account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+      native_id TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      title TEXT NOT NULL,
+      is_private INTEGER NOT NULL DEFAULT 0,
+      last_activity_at INTEGER NOT NULL DEFAULT 0,
+      last_preview TEXT NOT NULL DEFAULT '',
+      unread INTEGER NOT NULL DEFAULT 0,
+      mentions INTEGER NOT NULL DEFAULT 0,
+      last_read_at INTEGER NOT NULL DEFAULT 0,
+      UNIQUE (account_id, native_id)
+    );
+    CREATE INDEX conversations_by_activity ON conversations (last_activity_at DESC);
+    CREATE TABLE messages (
+      seq INTEGER PRIMARY KEY,
+      id TEXT NOT NULL UNIQUE,
+      conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+      native_id TEXT,
+      sender_id TEXT NOT NULL,
+      sender_name TEXT NOT NULL,
+      own INTEGER NOT NULL DEFAULT 0,
+      ts INTEGER NOT NULL,
+      text TEXT NOT NULL,
+      edited_at INTEGER,
+      deleted INTEGER NOT NULL DEFAULT 0,
+      reply_to TEXT,
+      attachments TEXT NOT NULL DEFAULT '[]',
+      refs TEXT NOT NULL DEFAULT '{}',
+      status TEXT NOT NULL,
+      mentions_me INTEGER NOT NULL DEFAULT 0,
+      client_txn_id TEXT,
+      cursor TEXT,
+      UNIQUE (conversation_id, native_id)
+    );
+    CREATE INDEX messages_by_time ON messages (conversation_id, ts, seq);
+    CREATE INDEX messages_by_txn ON messages (conversation_id, client_txn_id) WHERE client_txn_id IS NOT NULL;
+    CREATE TABLE reactions (
+      message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+      sender_id TEXT NOT NULL,
+      key TEXT NOT NULL,
+      PRIMARY KEY (message_id, sender_id, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE contacts (
+      account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+      address TEXT NOT NULL,
+      name TEXT NOT NULL,
+      subscription TEXT NOT NULL,
+      groups TEXT NOT NULL DEFAULT '[]',
+      PRIMARY KEY (account_id, address)
+    ) WITHOUT ROWID;
+    CREATE TABLE presence (
+      account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+      user_id TEXT NOT NULL,
+      state TEXT NOT NULL,
+      status_text TEXT NOT NULL DEFAULT '',
+      updated_at INTEGER NOT NULL,
+      PRIMARY KEY (account_id, user_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE outbox (
+      client_txn_id TEXT PRIMARY KEY,
+      account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+      conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+      payload TEXT NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      state TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      last_error TEXT
+    );
+    CREATE INDEX outbox_by_account ON outbox (account_id, state, created_at);
+    CREATE TABLE sync_cursors (
+      account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+      key TEXT NOT NULL,
+      value TEXT NOT NULL,
+      PRIMARY KEY (account_id, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE app_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  `);
+};
+
+/**
+ * v2: full-text search and history paging state.
+ * The FTS index uses unicode61 WITHOUT diacritic removal: Swedish å, ä, ö are letters of their
+ * own, so 'asa' must not find 'Åsa' while case still folds ('åsa' finds 'Åsa'). Triggers keep it
+ * in sync, and a deleted message (deleted = 1) is purged from the index, not just hidden.
+ */
+const v2: Migration = (db) => {
+  db.exec(`
+    CREATE VIRTUAL TABLE messages_fts USING fts5(
+      text, content = 'messages', content_rowid = 'seq',
+      tokenize = "unicode61 remove_diacritics 0"
+    );
+    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN new.deleted = 0 BEGIN
+      INSERT INTO messages_fts (rowid, text) VALUES (new.seq, new.text);
+    END;
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN old.deleted = 0 BEGIN
+      INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+    END;
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF text, deleted ON messages BEGIN
+      INSERT INTO messages_fts (messages_fts, rowid, text) SELECT 'delete', old.seq, old.text WHERE old.deleted = 0;
+      INSERT INTO messages_fts (rowid, text) SELECT new.seq, new.text WHERE new.deleted = 0;
+    END;
+    INSERT INTO messages_fts (rowid, text) SELECT seq, text FROM messages WHERE deleted = 0;
+
+    ALTER TABLE accounts ADD COLUMN self_id TEXT;
+    ALTER TABLE accounts ADD COLUMN self_name TEXT;
+    ALTER TABLE conversations ADD COLUMN history_cursor TEXT;
+    ALTER TABLE conversations ADD COLUMN history_complete INTEGER NOT NULL DEFAULT 0;
+  `);
+};
+
+export const MIGRATIONS: readonly Migration[] = [v1, v2];
+
+export function schemaVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Apply migrations [current, upTo) in order. `upTo` exists so tests can build an old profile. */
+export function migrate(db: Database.Database, upTo: number = MIGRATIONS.length): void {
+  const current = schemaVersion(db);
+  if (current > MIGRATIONS.length) {
+    throw new Error(`Profile schema v${current} is newer than this build (v${MIGRATIONS.length}); refusing to downgrade`);
+  }
+  for (let v = current; v < upTo; v++) {
+    const step = MIGRATIONS[v]!;
+    db.transaction(() => {
+      step(db);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,379 @@
+// The profile database: every SQL statement of the core lives here, behind small typed methods.
+// One connection, synchronous (better-sqlite3), WAL so readers never wait for the writer, and
+// prepared statements cached because ingestion runs the same few statements millions of times.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { migrate } from './migrations';
+import type {
+  AccountRow,
+  ContactRow,
+  ConversationListRow,
+  ConversationRow,
+  MessageRow,
+  NewMessageRow,
+  OutboxRow,
+  OutboxState,
+  ReactionRow,
+} from './rows';
+
+type Param = string | number | bigint | null | Buffer;
+
+export interface StoreOptions {
+  /** For tests that build an old profile: stop after this many migrations. */
+  readonly migrateUpTo?: number;
+}
+
+export class Store {
+  readonly db: Database.Database;
+  private readonly cache = new Map<string, Database.Statement<Param[]>>();
+
+  constructor(file: string, opts: StoreOptions = {}) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL is durable across application crashes in WAL mode (only an OS crash can lose the
+    // last commits), and much faster than FULL for ingestion.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    migrate(this.db, opts.migrateUpTo);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Run `fn` in a transaction (a savepoint when nested), committing only if it returns. */
+  tx<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  private stmt(sql: string): Database.Statement<Param[]> {
+    let s = this.cache.get(sql);
+    if (!s) {
+      s = this.db.prepare<Param[]>(sql);
+      this.cache.set(sql, s);
+    }
+    return s;
+  }
+  private get<T>(sql: string, ...params: Param[]): T | undefined {
+    return this.stmt(sql).get(...params) as T | undefined;
+  }
+  private all<T>(sql: string, ...params: Param[]): T[] {
+    return this.stmt(sql).all(...params) as T[];
+  }
+  private run(sql: string, ...params: Param[]): Database.RunResult {
+    return this.stmt(sql).run(...params);
+  }
+
+  // ── app settings ────────────────────────────────────────────────────────────────────────────
+  getSetting(key: string): string | null {
+    return this.get<{ value: string }>('SELECT value FROM app_settings WHERE key = ?', key)?.value ?? null;
+  }
+  setSetting(key: string, value: string): void {
+    this.run('INSERT INTO app_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, value);
+  }
+
+  // ── accounts ────────────────────────────────────────────────────────────────────────────────
+  insertAccount(a: Omit<AccountRow, 'self_id' | 'self_name'> & { self_id: string | null; self_name: string | null }): void {
+    this.run(
+      `INSERT INTO accounts (id, protocol, address, server, service_url, allow_plaintext, created_at, settings, self_id, self_name)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      a.id, a.protocol, a.address, a.server, a.service_url, a.allow_plaintext, a.created_at, a.settings, a.self_id, a.self_name,
+    );
+  }
+  listAccounts(): AccountRow[] {
+    return this.all<AccountRow>('SELECT * FROM accounts ORDER BY created_at, id');
+  }
+  getAccount(id: string): AccountRow | undefined {
+    return this.get<AccountRow>('SELECT * FROM accounts WHERE id = ?', id);
+  }
+  updateAccountSelf(id: string, selfId: string, selfName: string): void {
+    this.run('UPDATE accounts SET self_id = ?, self_name = ? WHERE id = ?', selfId, selfName, id);
+  }
+  updateAccountSettings(id: string, settings: string): void {
+    this.run('UPDATE accounts SET settings = ? WHERE id = ?', settings, id);
+  }
+  /**
+   * Remove an account and everything learned through it. Explicit deletes (children first) so the
+   * FTS triggers run for every message and nothing depends on cascade subtleties.
+   */
+  deleteAccount(id: string): { conversationIds: string[]; contactAddresses: string[] } {
+    return this.tx(() => {
+      const conversationIds = this.all<{ id: string }>('SELECT id FROM conversations WHERE account_id = ?', id).map((r) => r.id);
+      const contactAddresses = this.all<{ address: string }>('SELECT address FROM contacts WHERE account_id = ?', id).map((r) => r.address);
+      this.run('DELETE FROM outbox WHERE account_id = ?', id);
+      for (const c of conversationIds) this.deleteConversationRows(c);
+      this.run('DELETE FROM contacts WHERE account_id = ?', id);
+      this.run('DELETE FROM presence WHERE account_id = ?', id);
+      this.run('DELETE FROM sync_cursors WHERE account_id = ?', id);
+      this.run('DELETE FROM accounts WHERE id = ?', id);
+      return { conversationIds, contactAddresses };
+    });
+  }
+
+  // ── conversations ───────────────────────────────────────────────────────────────────────────
+  getConversation(id: string): ConversationRow | undefined {
+    return this.get<ConversationRow>('SELECT * FROM conversations WHERE id = ?', id);
+  }
+  /** Insert, or refresh title/kind/privacy; activity only moves forward. Returns true if new. */
+  upsertConversation(c: {
+    id: string;
+    account_id: string;
+    native_id: string;
+    kind: 'direct' | 'group';
+    title: string;
+    is_private: number;
+    last_activity_at: number;
+  }): boolean {
+    const existed = this.get<{ id: string }>('SELECT id FROM conversations WHERE id = ?', c.id) !== undefined;
+    if (existed) {
+      this.run(
+        `UPDATE conversations SET kind = ?, title = ?, is_private = ?, last_activity_at = max(last_activity_at, ?) WHERE id = ?`,
+        c.kind, c.title, c.is_private, c.last_activity_at, c.id,
+      );
+    } else {
+      this.run(
+        `INSERT INTO conversations (id, account_id, native_id, kind, title, is_private, last_activity_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        c.id, c.account_id, c.native_id, c.kind, c.title, c.is_private, c.last_activity_at,
+      );
+    }
+    return !existed;
+  }
+  /** Record a new message's effect on the inbox row. */
+  bumpConversation(id: string, ts: number, preview: string, unreadDelta: number, mentionDelta: number): void {
+    this.run(
+      `UPDATE conversations SET
+         last_preview = CASE WHEN ? >= last_activity_at THEN ? ELSE last_preview END,
+         last_activity_at = max(last_activity_at, ?),
+         unread = unread + ?, mentions = mentions + ?
+       WHERE id = ?`,
+      ts, preview, ts, unreadDelta, mentionDelta, id,
+    );
+  }
+  setConversationPreview(id: string, preview: string): void {
+    this.run('UPDATE conversations SET last_preview = ? WHERE id = ?', preview, id);
+  }
+  markConversationRead(id: string, upToTs: number): void {
+    this.run('UPDATE conversations SET unread = 0, mentions = 0, last_read_at = max(last_read_at, ?) WHERE id = ?', upToTs, id);
+  }
+  setHistoryState(id: string, cursor: string | null, complete: boolean): void {
+    this.run('UPDATE conversations SET history_cursor = ?, history_complete = ? WHERE id = ?', cursor, complete ? 1 : 0, id);
+  }
+  private static readonly LIST_SQL = `
+    SELECT c.*, a.protocol AS protocol, p.state AS presence_state
+    FROM conversations c
+    JOIN accounts a ON a.id = c.account_id
+    LEFT JOIN presence p ON c.kind = 'direct' AND p.account_id = c.account_id AND p.user_id = c.native_id`;
+  listConversations(accountId?: string): ConversationListRow[] {
+    return accountId === undefined
+      ? this.all<ConversationListRow>(`${Store.LIST_SQL} ORDER BY c.last_activity_at DESC, c.id`)
+      : this.all<ConversationListRow>(`${Store.LIST_SQL} WHERE c.account_id = ? ORDER BY c.last_activity_at DESC, c.id`, accountId);
+  }
+  getConversationListRow(id: string): ConversationListRow | undefined {
+    return this.get<ConversationListRow>(`${Store.LIST_SQL} WHERE c.id = ?`, id);
+  }
+  /** Direct conversations with this peer (for presence changes). */
+  directConversationIds(accountId: string, peer: string): string[] {
+    return this.all<{ id: string }>(`SELECT id FROM conversations WHERE account_id = ? AND native_id = ? AND kind = 'direct'`, accountId, peer).map((r) => r.id);
+  }
+  deleteConversation(id: string): void {
+    this.tx(() => this.deleteConversationRows(id));
+  }
+  private deleteConversationRows(id: string): void {
+    this.run('DELETE FROM outbox WHERE conversation_id = ?', id);
+    this.run('DELETE FROM reactions WHERE message_id IN (SELECT id FROM messages WHERE conversation_id = ?)', id);
+    this.run('DELETE FROM messages WHERE conversation_id = ?', id);
+    this.run('DELETE FROM conversations WHERE id = ?', id);
+  }
+
+  // ── messages ────────────────────────────────────────────────────────────────────────────────
+  getMessage(id: string): MessageRow | undefined {
+    return this.get<MessageRow>('SELECT * FROM messages WHERE id = ?', id);
+  }
+  findMessageByNative(conversationId: string, nativeId: string): MessageRow | undefined {
+    return this.get<MessageRow>('SELECT * FROM messages WHERE conversation_id = ? AND native_id = ?', conversationId, nativeId);
+  }
+  findMessageByTxn(conversationId: string, clientTxnId: string): MessageRow | undefined {
+    return this.get<MessageRow>('SELECT * FROM messages WHERE conversation_id = ? AND client_txn_id = ?', conversationId, clientTxnId);
+  }
+  insertMessage(m: NewMessageRow): number {
+    const r = this.run(
+      `INSERT INTO messages (id, conversation_id, native_id, sender_id, sender_name, own, ts, text, edited_at, deleted,
+         reply_to, attachments, refs, status, mentions_me, client_txn_id, cursor)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      m.id, m.conversation_id, m.native_id, m.sender_id, m.sender_name, m.own, m.ts, m.text, m.edited_at, m.deleted,
+      m.reply_to, m.attachments, m.refs, m.status, m.mentions_me, m.client_txn_id, m.cursor,
+    );
+    return Number(r.lastInsertRowid);
+  }
+  /** The server named our pending message (ack or echo). */
+  confirmMessage(id: string, nativeId: string, refs: string, status: string, cursor: string | null): void {
+    this.run('UPDATE messages SET native_id = ?, refs = ?, status = ?, cursor = coalesce(?, cursor) WHERE id = ?', nativeId, refs, status, cursor, id);
+  }
+  setMessageStatus(id: string, status: string): void {
+    this.run('UPDATE messages SET status = ? WHERE id = ?', status, id);
+  }
+  /** Upgrade own messages up to `ts` to displayed (XMPP markers cover everything before them). */
+  markOwnDisplayedUpTo(conversationId: string, ts: number): string[] {
+    const ids = this.all<{ id: string }>(
+      `SELECT id FROM messages WHERE conversation_id = ? AND own = 1 AND ts <= ? AND status IN ('sent', 'delivered')`,
+      conversationId, ts,
+    ).map((r) => r.id);
+    for (const id of ids) this.setMessageStatus(id, 'displayed');
+    return ids;
+  }
+  editMessage(id: string, text: string, editedAt: number): void {
+    this.run('UPDATE messages SET text = ?, edited_at = ? WHERE id = ?', text, editedAt, id);
+  }
+  /** Tombstone: the text and attachments are gone (and leave the search index via the trigger). */
+  markMessageDeleted(id: string): void {
+    this.run(`UPDATE messages SET deleted = 1, text = '', attachments = '[]' WHERE id = ?`, id);
+    this.run('DELETE FROM reactions WHERE message_id = ?', id);
+  }
+  /** Delete a row outright (a duplicate, or an own message that was never sent). */
+  deleteMessage(id: string): void {
+    this.run('DELETE FROM reactions WHERE message_id = ?', id);
+    this.run('DELETE FROM messages WHERE id = ?', id);
+  }
+  countMessages(conversationId: string): number {
+    return this.get<{ n: number }>('SELECT count(*) AS n FROM messages WHERE conversation_id = ?', conversationId)!.n;
+  }
+  /** Newest first, strictly older than the anchor (ts, seq). */
+  messagesBefore(conversationId: string, anchor: { ts: number; seq: number } | null, limit: number): MessageRow[] {
+    return anchor === null
+      ? this.all<MessageRow>('SELECT * FROM messages WHERE conversation_id = ? ORDER BY ts DESC, seq DESC LIMIT ?', conversationId, limit)
+      : this.all<MessageRow>(
+          'SELECT * FROM messages WHERE conversation_id = ? AND (ts < ? OR (ts = ? AND seq < ?)) ORDER BY ts DESC, seq DESC LIMIT ?',
+          conversationId, anchor.ts, anchor.ts, anchor.seq, limit,
+        );
+  }
+  oldestMessage(conversationId: string): MessageRow | undefined {
+    return this.get<MessageRow>('SELECT * FROM messages WHERE conversation_id = ? ORDER BY ts, seq LIMIT 1', conversationId);
+  }
+  newestVisibleMessage(conversationId: string): MessageRow | undefined {
+    return this.get<MessageRow>('SELECT * FROM messages WHERE conversation_id = ? AND deleted = 0 ORDER BY ts DESC, seq DESC LIMIT 1', conversationId);
+  }
+  newestIncomingMessage(conversationId: string): MessageRow | undefined {
+    return this.get<MessageRow>(
+      'SELECT * FROM messages WHERE conversation_id = ? AND own = 0 AND native_id IS NOT NULL ORDER BY ts DESC, seq DESC LIMIT 1',
+      conversationId,
+    );
+  }
+
+  // ── reactions ───────────────────────────────────────────────────────────────────────────────
+  reactionsFor(messageIds: readonly string[]): ReactionRow[] {
+    if (messageIds.length === 0) return [];
+    if (messageIds.length === 1) return this.all<ReactionRow>('SELECT * FROM reactions WHERE message_id = ? ORDER BY rowid', messageIds[0]!);
+    const out: ReactionRow[] = [];
+    // Chunk to stay far below SQLite's bound-parameter limit.
+    for (let i = 0; i < messageIds.length; i += 500) {
+      const chunk = messageIds.slice(i, i + 500);
+      out.push(...(this.db.prepare(`SELECT * FROM reactions WHERE message_id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as ReactionRow[]));
+    }
+    return out;
+  }
+  senderReactionKeys(messageId: string, senderId: string): string[] {
+    return this.all<{ key: string }>('SELECT key FROM reactions WHERE message_id = ? AND sender_id = ?', messageId, senderId).map((r) => r.key);
+  }
+  /** Replace one sender's full set of reactions on a message (XEP-0444 semantics). */
+  setReactions(messageId: string, senderId: string, keys: readonly string[]): void {
+    this.run('DELETE FROM reactions WHERE message_id = ? AND sender_id = ?', messageId, senderId);
+    for (const k of new Set(keys)) this.run('INSERT INTO reactions (message_id, sender_id, key) VALUES (?, ?, ?)', messageId, senderId, k);
+  }
+
+  // ── contacts and presence ───────────────────────────────────────────────────────────────────
+  private static readonly CONTACT_SQL = `
+    SELECT ct.*, a.protocol AS protocol, p.state AS presence_state, p.status_text AS status_text
+    FROM contacts ct
+    JOIN accounts a ON a.id = ct.account_id
+    LEFT JOIN presence p ON p.account_id = ct.account_id AND p.user_id = ct.address`;
+  listContacts(): ContactRow[] {
+    return this.all<ContactRow>(`${Store.CONTACT_SQL} ORDER BY lower(ct.name), ct.address`);
+  }
+  getContact(accountId: string, address: string): ContactRow | undefined {
+    return this.get<ContactRow>(`${Store.CONTACT_SQL} WHERE ct.account_id = ? AND ct.address = ?`, accountId, address);
+  }
+  upsertContact(accountId: string, address: string, name: string, subscription: string, groups: string): void {
+    this.run(
+      `INSERT INTO contacts (account_id, address, name, subscription, groups) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (account_id, address) DO UPDATE SET name = excluded.name, subscription = excluded.subscription, groups = excluded.groups`,
+      accountId, address, name, subscription, groups,
+    );
+  }
+  deleteContact(accountId: string, address: string): boolean {
+    return this.run('DELETE FROM contacts WHERE account_id = ? AND address = ?', accountId, address).changes > 0;
+  }
+  setPresence(accountId: string, userId: string, state: string, statusText: string, at: number): void {
+    this.run(
+      `INSERT INTO presence (account_id, user_id, state, status_text, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (account_id, user_id) DO UPDATE SET state = excluded.state, status_text = excluded.status_text, updated_at = excluded.updated_at`,
+      accountId, userId, state, statusText, at,
+    );
+  }
+  /** Presence learned from a session is stale once that session ends. */
+  clearPresence(accountId: string): void {
+    this.run('DELETE FROM presence WHERE account_id = ?', accountId);
+  }
+
+  // ── outbox ──────────────────────────────────────────────────────────────────────────────────
+  insertOutbox(o: OutboxRow): void {
+    this.run(
+      `INSERT INTO outbox (client_txn_id, account_id, conversation_id, payload, attempts, state, created_at, last_error)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      o.client_txn_id, o.account_id, o.conversation_id, o.payload, o.attempts, o.state, o.created_at, o.last_error,
+    );
+  }
+  getOutbox(clientTxnId: string): OutboxRow | undefined {
+    return this.get<OutboxRow>('SELECT * FROM outbox WHERE client_txn_id = ?', clientTxnId);
+  }
+  nextPendingOutbox(accountId: string): OutboxRow | undefined {
+    return this.get<OutboxRow>(`SELECT * FROM outbox WHERE account_id = ? AND state = 'pending' ORDER BY created_at, rowid LIMIT 1`, accountId);
+  }
+  pendingOutbox(accountId: string): OutboxRow[] {
+    return this.all<OutboxRow>(`SELECT * FROM outbox WHERE account_id = ? AND state = 'pending' ORDER BY created_at, rowid`, accountId);
+  }
+  updateOutbox(clientTxnId: string, state: OutboxState, attempts: number, lastError: string | null): void {
+    this.run('UPDATE outbox SET state = ?, attempts = ?, last_error = ? WHERE client_txn_id = ?', state, attempts, lastError, clientTxnId);
+  }
+  deleteOutbox(clientTxnId: string): boolean {
+    return this.run('DELETE FROM outbox WHERE client_txn_id = ?', clientTxnId).changes > 0;
+  }
+
+  // ── sync cursors ────────────────────────────────────────────────────────────────────────────
+  getSyncState(accountId: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const r of this.all<{ key: string; value: string }>('SELECT key, value FROM sync_cursors WHERE account_id = ?', accountId)) out[r.key] = r.value;
+    return out;
+  }
+  mergeSyncState(accountId: string, state: Readonly<Record<string, string>>): void {
+    for (const [k, v] of Object.entries(state)) {
+      this.run(
+        'INSERT INTO sync_cursors (account_id, key, value) VALUES (?, ?, ?) ON CONFLICT (account_id, key) DO UPDATE SET value = excluded.value',
+        accountId, k, v,
+      );
+    }
+  }
+
+  // ── search ──────────────────────────────────────────────────────────────────────────────────
+  /**
+   * Newest matches first. Ordering by rowid lets FTS5 stop after `limit` hits instead of ranking
+   * every match, which keeps common words fast on a million-message profile.
+   */
+  searchMessages(ftsQuery: string, accountId: string | undefined, limit: number): (MessageRow & { conversation_title: string; account_id: string })[] {
+    const base = `
+      SELECT m.*, c.title AS conversation_title, c.account_id AS account_id
+      FROM messages_fts f
+      JOIN messages m ON m.seq = f.rowid
+      JOIN conversations c ON c.id = m.conversation_id
+      WHERE messages_fts MATCH ? AND m.deleted = 0`;
+    return accountId === undefined
+      ? this.all(`${base} ORDER BY f.rowid DESC LIMIT ?`, ftsQuery, limit)
+      : this.all(`${base} AND c.account_id = ? ORDER BY f.rowid DESC LIMIT ?`, ftsQuery, accountId, limit);
+  }
+  /** Test/diagnostic hook: how many index entries match (proves purging). */
+  ftsCount(ftsQuery: string): number {
+    return this.get<{ n: number }>('SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH ?', ftsQuery)!.n;
+  }
+}

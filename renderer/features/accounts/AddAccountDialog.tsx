@@ -1,0 +1,121 @@
+import { useId, useState } from 'react';
+import type { FormEvent, ReactNode } from 'react';
+import type { AppErrorDto } from '../../../common/errors';
+import type { ProtocolId } from '../../../common/ids';
+import { useApi } from '../../bridge/context';
+import { toAppError } from '../../bridge/errors';
+import { useT } from '../../i18n';
+import { useChat } from '../../state/store';
+import { Dialog } from '../common/Dialog';
+import { ErrorText } from '../common/ErrorText';
+import { IconSpinner } from '../common/Icons';
+
+const ENABLED: readonly ProtocolId[] = ['xmpp'];
+const ALL: readonly ProtocolId[] = ['xmpp', 'matrix', 'mattermost', 'rocketchat'];
+
+export function AddAccountDialog({ onClose }: { readonly onClose: () => void }): ReactNode {
+  const t = useT();
+  const api = useApi();
+  const apply = useChat((s) => s.apply);
+  const [protocol, setProtocol] = useState<ProtocolId>('xmpp');
+  const [address, setAddress] = useState('');
+  const [password, setPassword] = useState('');
+  const [serviceUrl, setServiceUrl] = useState('');
+  const [allowPlaintext, setAllowPlaintext] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<AppErrorDto | null>(null);
+  const [invalid, setInvalid] = useState(false);
+  const ids = { hint: useId(), err: useId(), urlHint: useId(), soon: useId() };
+
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    if (busy) return;
+    const addr = address.trim();
+    if (!/^[^\s@]+@[^\s@]+$/u.test(addr)) {
+      setInvalid(true);
+      return;
+    }
+    setInvalid(false);
+    setBusy(true);
+    setError(null);
+    try {
+      const url = serviceUrl.trim();
+      const account = await api.invoke('accounts:add', {
+        protocol,
+        address: addr,
+        password,
+        ...(url ? { serviceUrl: url } : {}),
+        ...(allowPlaintext ? { allowPlaintext: true } : {}),
+      });
+      apply([{ type: 'account', account }]);
+      onClose();
+    } catch (err) {
+      setError(toAppError(err));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog title={t('addAccount.title')} onClose={onClose}>
+      <form className="form" onSubmit={(e) => void submit(e)} aria-busy={busy} noValidate>
+        <label className="field">
+          <span>{t('addAccount.protocol')}</span>
+          <select value={protocol} onChange={(e) => setProtocol(e.target.value as ProtocolId)} aria-describedby={ids.soon}>
+            {ALL.map((p) => (
+              <option key={p} value={p} disabled={!ENABLED.includes(p)}>
+                {ENABLED.includes(p) ? t(`protocol.${p}`) : t('addAccount.comingSoon', { protocol: t(`protocol.${p}`) })}
+              </option>
+            ))}
+          </select>
+          <small id={ids.soon} className="muted">{t('addAccount.comingSoonNote')}</small>
+        </label>
+        <label className="field">
+          <span>{t('addAccount.address')}</span>
+          <input
+            type="email"
+            inputMode="email"
+            autoComplete="username"
+            spellCheck={false}
+            required
+            data-autofocus
+            value={address}
+            onChange={(e) => setAddress(e.target.value)}
+            aria-invalid={invalid || error?.kind === 'auth' ? true : undefined}
+            aria-describedby={`${ids.hint}${error || invalid ? ` ${ids.err}` : ''}`}
+          />
+          <small id={ids.hint} className="muted">{t('addAccount.addressHint')}</small>
+        </label>
+        <label className="field">
+          <span>{t('addAccount.password')}</span>
+          <input
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            aria-invalid={error?.kind === 'auth' ? true : undefined}
+            aria-describedby={error ? ids.err : undefined}
+          />
+        </label>
+        <details className="advanced">
+          <summary>{t('addAccount.advanced')}</summary>
+          <label className="field">
+            <span>{t('addAccount.serviceUrl')} <span className="muted">{t('common.optional')}</span></span>
+            <input type="text" spellCheck={false} autoComplete="off" value={serviceUrl} onChange={(e) => setServiceUrl(e.target.value)} aria-describedby={ids.urlHint} />
+            <small id={ids.urlHint} className="muted">{t('addAccount.serviceUrlHint')}</small>
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={allowPlaintext} onChange={(e) => setAllowPlaintext(e.target.checked)} />
+            <span>{t('addAccount.allowPlaintext')}</span>
+          </label>
+        </details>
+        {invalid ? <p className="error" role="alert" id={ids.err}>{t('addAccount.invalidAddress')}</p> : <ErrorText error={error} id={ids.err} />}
+        {busy ? <p role="status" className="progress"><IconSpinner /> {t('addAccount.connecting')}</p> : null}
+        <div className="dialog-actions">
+          <button type="button" onClick={onClose}>{t('common.cancel')}</button>
+          <button type="submit" className="primary" disabled={busy || !address || !password}>{t('addAccount.submit')}</button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

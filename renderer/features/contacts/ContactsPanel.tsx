@@ -1,0 +1,140 @@
+// Contacts of all accounts with presence (shape + text), requests to accept or decline, and
+// "Chat" to start a direct conversation.
+import { useMemo, useState } from 'react';
+import type { FormEvent, ReactNode } from 'react';
+import type { AppErrorDto } from '../../../common/errors';
+import type { ContactView } from '../../../common/model';
+import { useApi } from '../../bridge/context';
+import { toAppError } from '../../bridge/errors';
+import { useT } from '../../i18n';
+import { useActions } from '../../state/actions';
+import { useChat } from '../../state/store';
+import { Dialog } from '../common/Dialog';
+import { ErrorText } from '../common/ErrorText';
+import { IconPlus } from '../common/Icons';
+import { PresenceDot } from '../common/Presence';
+import { AccountSelect } from '../groups/GroupDialogs';
+
+const RANK: Record<ContactView['presence'], number> = { available: 0, dnd: 1, away: 2, xa: 3, unknown: 4, offline: 5 };
+
+export function ContactsPanel(): ReactNode {
+  const t = useT();
+  const api = useApi();
+  const actions = useActions();
+  const contacts = useChat((s) => s.domain.contacts);
+  const accounts = useChat((s) => s.domain.accounts);
+  const setView = useChat((s) => s.setView);
+  const [error, setError] = useState<AppErrorDto | null>(null);
+  const collator = useMemo(() => new Intl.Collator('sv'), []);
+
+  const { requests, roster } = useMemo(() => {
+    const all = Object.values(contacts);
+    return {
+      requests: all.filter((c) => c.subscription === 'pending-in'),
+      roster: all
+        .filter((c) => c.subscription !== 'pending-in')
+        .sort((a, b) => RANK[a.presence] - RANK[b.presence] || collator.compare(a.name || a.address, b.name || b.address)),
+    };
+  }, [contacts, collator]);
+
+  const run = (p: Promise<unknown>): void => {
+    setError(null);
+    p.catch((e: unknown) => setError(toAppError(e)));
+  };
+
+  return (
+    <section className="contacts" aria-labelledby="contacts-heading">
+      <div className="section-head">
+        <h2 id="contacts-heading">{t('contacts.title')}</h2>
+        <button type="button" className="small" onClick={() => setView({ modal: { kind: 'addContact' } })}><IconPlus /> {t('contacts.add')}</button>
+      </div>
+      <ErrorText error={error} />
+      {requests.length > 0 ? (
+        <section aria-labelledby="requests-heading" className="requests">
+          <h3 id="requests-heading">{t('contacts.requests')}</h3>
+          <ul>
+            {requests.map((c) => {
+              const name = c.name || c.address;
+              return (
+                <li key={c.id} className="contact">
+                  <p>{t('contacts.wantsToAdd', { name: '' })}<bdi dir="auto">{name}</bdi></p>
+                  <div className="row">
+                    <button type="button" className="small primary" aria-label={t('contacts.acceptNamed', { name })}
+                      onClick={() => run(api.invoke('contacts:respond', { accountId: c.accountId, address: c.address, accept: true }))}>{t('contacts.accept')}</button>
+                    <button type="button" className="small" aria-label={t('contacts.declineNamed', { name })}
+                      onClick={() => run(api.invoke('contacts:respond', { accountId: c.accountId, address: c.address, accept: false }))}>{t('contacts.decline')}</button>
+                  </div>
+                </li>
+              );
+            })}
+          </ul>
+        </section>
+      ) : null}
+      {roster.length === 0 ? <p className="muted">{t('contacts.empty')}</p> : (
+        <ul className="contact-list">
+          {roster.map((c) => {
+            const name = c.name || c.address;
+            return (
+              <li key={c.id} className="contact">
+                <PresenceDot state={c.presence} withText />
+                <div className="contact-main">
+                  <bdi dir="auto" className="contact-name">{name}</bdi>
+                  <span className="muted small-text"><bdi dir="auto">{c.address}</bdi> · <bdi dir="auto">{accounts[c.accountId]?.label ?? ''}</bdi></span>
+                  {c.statusText ? <bdi dir="auto" className="muted small-text">{c.statusText}</bdi> : null}
+                  {c.subscription === 'pending-out' ? <span className="muted small-text">{t('contacts.pendingOut')}</span> : null}
+                </div>
+                <button type="button" className="small" aria-label={t('contacts.chatNamed', { name })}
+                  onClick={() => run(api.invoke('conversation:start', { accountId: c.accountId, address: c.address }).then((conv) => actions.adopt(conv)))}>
+                  {t('contacts.chat')}
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+export function AddContactDialog({ onClose }: { readonly onClose: () => void }): ReactNode {
+  const t = useT();
+  const api = useApi();
+  const first = useChat((s) => s.domain.accountOrder[0] ?? '');
+  const [accountId, setAccountId] = useState(first);
+  const [address, setAddress] = useState('');
+  const [name, setName] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<AppErrorDto | null>(null);
+  const submit = (e: FormEvent): void => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    const n = name.trim();
+    api.invoke('contacts:add', { accountId, address: address.trim(), ...(n ? { name: n } : {}) }).then(onClose, (err: unknown) => {
+      setError(toAppError(err));
+      setBusy(false);
+    });
+  };
+  return (
+    <Dialog title={t('contacts.add')} onClose={onClose}>
+      {first === '' ? <p>{t('groups.needAccount')}</p> : (
+        <form className="form" onSubmit={submit}>
+          <AccountSelect value={accountId} onChange={setAccountId} />
+          <label className="field">
+            <span>{t('contacts.address')}</span>
+            <input type="text" spellCheck={false} data-autofocus value={address} onChange={(e) => setAddress(e.target.value)} required />
+          </label>
+          <label className="field">
+            <span>{t('contacts.name')}</span>
+            <input type="text" dir="auto" value={name} onChange={(e) => setName(e.target.value)} maxLength={200} />
+          </label>
+          <ErrorText error={error} />
+          <div className="dialog-actions">
+            <button type="button" onClick={onClose}>{t('common.cancel')}</button>
+            <button type="submit" className="primary" disabled={busy || address.trim().length < 3 || !accountId}>{t('contacts.submit')}</button>
+          </div>
+        </form>
+      )}
+    </Dialog>
+  );
+}

@@ -1,0 +1,83 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it } from 'vitest';
+import { act, cleanup, fireEvent, screen } from '@testing-library/react';
+import { createChatStore } from '../../../renderer/state/store';
+import { account, fakeApi, flush, renderApp } from './fixtures';
+
+afterEach(cleanup);
+
+async function openDialogAndSubmit(lang: 'en' | 'sv') {
+  const api = fakeApi({ locale: lang });
+  api.fail('accounts:add', { kind: 'auth', message: 'not-authorized', fatal: true });
+  await renderApp(api, createChatStore({ view: { locale: lang } }));
+  const addLabel = lang === 'en' ? 'Add account' : 'Lägg till konto';
+  fireEvent.click(screen.getByRole('button', { name: addLabel }));
+  const dialog = screen.getByRole('dialog', { name: addLabel });
+  const address = screen.getByLabelText(lang === 'en' ? /^Address/ : /^Adress/) as HTMLInputElement;
+  const password = screen.getByLabelText(lang === 'en' ? 'Password' : 'Lösenord') as HTMLInputElement;
+  fireEvent.change(address, { target: { value: 'åsa@myndighet.se' } });
+  fireEvent.change(password, { target: { value: 'hemligt' } });
+  await act(async () => {
+    fireEvent.click(screen.getByRole('button', { name: lang === 'en' ? 'Connect' : 'Anslut' }));
+  });
+  await flush();
+  return { api, dialog, address, password };
+}
+
+describe('Add account dialog', () => {
+  it('shows the translated auth error next to the form and keeps the input', async () => {
+    const { api, dialog, address, password } = await openDialogAndSubmit('en');
+    expect(api.callsOf('accounts:add')).toEqual([{ protocol: 'xmpp', address: 'åsa@myndighet.se', password: 'hemligt' }]);
+    expect(screen.getByRole('alert').textContent).toBe('Wrong username or password.');
+    expect(dialog.isConnected).toBe(true);
+    expect(address.value).toBe('åsa@myndighet.se');
+    expect(password.value).toBe('hemligt');
+    expect(address.getAttribute('aria-invalid')).toBe('true');
+  });
+
+  it('shows the error in Swedish', async () => {
+    await openDialogAndSubmit('sv');
+    expect(screen.getByRole('alert').textContent).toBe('Fel användarnamn eller lösenord.');
+  });
+
+  it('offers only XMPP; the other protocols are shown as coming soon', async () => {
+    await renderApp(fakeApi());
+    fireEvent.click(screen.getByRole('button', { name: 'Add account' }));
+    const options = screen.getAllByRole('option') as HTMLOptionElement[];
+    const byValue = Object.fromEntries(options.map((o) => [o.value, o]));
+    expect(byValue.xmpp!.disabled).toBe(false);
+    expect(byValue.matrix!.disabled).toBe(true);
+    expect(byValue.matrix!.textContent).toBe('Matrix (coming soon)');
+    expect(byValue.rocketchat!.disabled).toBe(true);
+  });
+
+  it('sends advanced options, shows progress, closes on success and lists the account', async () => {
+    const api = fakeApi();
+    let resolve: ((v: ReturnType<typeof account>) => void) | undefined;
+    api.on('accounts:add', () => new Promise((r) => { resolve = r; }));
+    await renderApp(api);
+    fireEvent.click(screen.getByRole('button', { name: 'Add account' }));
+    fireEvent.change(screen.getByLabelText(/^Address/), { target: { value: 'anna@localhost' } });
+    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'pw' } });
+    fireEvent.change(screen.getByLabelText(/^Server address/), { target: { value: 'xmpp://127.0.0.1:15222' } });
+    fireEvent.click(screen.getByLabelText('Allow unencrypted connection (only for local test servers)'));
+    await act(async () => { fireEvent.click(screen.getByRole('button', { name: 'Connect' })); });
+    expect(screen.getByRole('status', { name: '' }).textContent).toContain('Connecting…');
+    expect(api.callsOf('accounts:add')[0]).toEqual({ protocol: 'xmpp', address: 'anna@localhost', password: 'pw', serviceUrl: 'xmpp://127.0.0.1:15222', allowPlaintext: true });
+    await act(async () => { resolve!(account({ label: 'anna@localhost' })); });
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(screen.getByRole('listitem', { name: 'anna@localhost' })).toBeTruthy();
+  });
+
+  it('closes on Escape and gives focus back to the opener', async () => {
+    await renderApp(fakeApi());
+    const opener = screen.getByRole('button', { name: 'Add account' });
+    opener.focus();
+    fireEvent.click(opener);
+    const dialog = screen.getByRole('dialog');
+    expect(dialog.contains(document.activeElement)).toBe(true);
+    fireEvent.keyDown(dialog, { key: 'Escape' });
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(document.activeElement).toBe(opener);
+  });
+});
