@@ -132,7 +132,11 @@ export class XmppAdapter implements ProtocolAdapter {
     try {
       if (opts.signal?.aborted) throw new AppError('network', 'connect aborted');
       const started = performance.now();
+      const smDone = this.watchStreamManagement(session);
       await withTimeout(session.entity.start(), CONNECT_TIMEOUT_MS, 'login');
+      // 'online' fires at resource binding, before XEP-0198 is enabled: wait for that outcome so
+      // capabilities and send acknowledgements know whether SM is on.
+      await withTimeout(smDone(), 10_000, 'stream management');
       this.ctx.log.info('xmpp online', { ms: Math.round(performance.now() - started) });
       const bare = parseJid(session.entity.jid?.toString())?.bare;
       if (!bare) throw new AppError('server', 'server bound an invalid JID');
@@ -154,6 +158,26 @@ export class XmppAdapter implements ProtocolAdapter {
   }
 
   private lastError: unknown = null;
+
+  private watchStreamManagement(session: XmppSession): () => Promise<void> {
+    let offered = false;
+    let settle: () => void = () => undefined;
+    const settled = new Promise<void>((r) => (settle = r));
+    const onNonza = (el: Element): void => {
+      if (el.is('features', 'http://etherx.jabber.org/streams') && child(el, 'sm', NS.sm)) offered = true;
+      if (el.is('enabled', NS.sm) || el.is('failed', NS.sm)) settle();
+    };
+    session.entity.on('nonza', onNonza as (...args: never[]) => void);
+    return async () => {
+      try {
+        if (offered) await settled;
+        // The library marks SM enabled one microtask after <enabled/>; let it.
+        await new Promise((r) => setImmediate(r));
+      } finally {
+        session.entity.removeListener('nonza', onNonza as (...args: never[]) => void);
+      }
+    };
+  }
 
   private attach(session: XmppSession): void {
     const { entity } = session;

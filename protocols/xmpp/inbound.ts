@@ -177,8 +177,8 @@ export function parseMessage(env: Envelope, ctx: ParseContext): ParseResult {
   const originId = cleanId(attr(child(msg, 'origin-id', NS.sid), 'id'));
   const elementId = cleanId(attr(msg, 'id'));
   const stanzaId = env.via === 'archive' ? cleanId(env.archive?.id) : stanzaIdBy(msg, isGroup ? conversationId : ctx.ownBare);
-  const messageId = messageIdOf(originId, senderKey, elementId, stanzaId);
-  if (!messageId) return { malformed: 'message without any id' };
+  // Ephemeral notifications (chat states, receipts) legitimately carry no id.
+  const messageId = messageIdOf(originId, senderKey, elementId, stanzaId) ?? '';
 
   const delay = parseStamp(attr(child(msg, 'delay', NS.delay), 'stamp'));
   const ts = env.archive?.ts ?? delay ?? ctx.now();
@@ -224,6 +224,8 @@ export function parseMessage(env: Envelope, ctx: ParseContext): ParseResult {
 
   const hasContent = body !== undefined || attachments.length > 0 || correction || retraction || reactions || receipt || chatState;
   if (!hasContent) return null;
+  const needsId = body !== undefined || attachments.length > 0 || correction !== undefined;
+  if (needsId && !messageId) return { malformed: 'message without any id' };
 
   return {
     conversationId,

@@ -115,7 +115,12 @@ export class Ingestor {
       log.error('ingestion batch failed', { error: String(e), events: batch.length });
       return;
     }
-    this.publish(fx);
+    try {
+      this.publish(fx);
+    } catch (e) {
+      // The data is stored; a failure to describe it to the UI must not fail the caller.
+      log.error('building patches failed', { error: String(e) });
+    }
   }
 
   private countMalformed(fx: BatchEffects, accountId: string, detail: string): void {

@@ -265,7 +265,7 @@ export class Store {
   // ── reactions ───────────────────────────────────────────────────────────────────────────────
   reactionsFor(messageIds: readonly string[]): ReactionRow[] {
     if (messageIds.length === 0) return [];
-    if (messageIds.length === 1) return this.all<ReactionRow>('SELECT * FROM reactions WHERE message_id = ? ORDER BY rowid', messageIds[0]!);
+    if (messageIds.length === 1) return this.all<ReactionRow>('SELECT * FROM reactions WHERE message_id = ?', messageIds[0]!);
     const out: ReactionRow[] = [];
     // Chunk to stay far below SQLite's bound-parameter limit.
     for (let i = 0; i < messageIds.length; i += 500) {

@@ -88,7 +88,7 @@ export function MessageList({ conversationId, capabilities }: { readonly convers
   useEffect(() => {
     const prev = prevLast.current;
     prevLast.current = { conversationId, id: lastId };
-    if (prev.conversationId !== conversationId || prev.id === lastId || lastId === undefined || !byId) return;
+    if (prev.conversationId !== conversationId || prev.id === undefined || prev.id === lastId || lastId === undefined || !byId) return;
     const m = byId[lastId];
     if (!m || m.own) return;
     setAnnounce((a) => ({ conversationId, count: a.conversationId === conversationId ? a.count + 1 : 1 }));

@@ -116,6 +116,7 @@ storage = "internal"
 archive_expires_after = "1d"
 default_archive_policy = true
 max_archive_query_results = 50
+c2s_stanza_size_limit = 2 * 1024 * 1024 -- the 1 MB body tests need it (Prosody default: 256 KiB)
 muc_log_by_default = true
 muc_log_all_rooms = true
 smacks_hibernation_time = 5

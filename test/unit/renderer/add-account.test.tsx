@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from 'vitest';
-import { act, cleanup, fireEvent, screen } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, within } from '@testing-library/react';
 import { createChatStore } from '../../../renderer/state/store';
 import { account, fakeApi, flush, renderApp } from './fixtures';
 
@@ -62,7 +62,7 @@ describe('Add account dialog', () => {
     fireEvent.change(screen.getByLabelText(/^Server address/), { target: { value: 'xmpp://127.0.0.1:15222' } });
     fireEvent.click(screen.getByLabelText('Allow unencrypted connection (only for local test servers)'));
     await act(async () => { fireEvent.click(screen.getByRole('button', { name: 'Connect' })); });
-    expect(screen.getByRole('status', { name: '' }).textContent).toContain('Connecting…');
+    expect(within(screen.getByRole('dialog')).getByRole('status').textContent).toContain('Connecting…');
     expect(api.callsOf('accounts:add')[0]).toEqual({ protocol: 'xmpp', address: 'anna@localhost', password: 'pw', serviceUrl: 'xmpp://127.0.0.1:15222', allowPlaintext: true });
     await act(async () => { resolve!(account({ label: 'anna@localhost' })); });
     expect(screen.queryByRole('dialog')).toBeNull();

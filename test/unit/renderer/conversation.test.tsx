@@ -1,0 +1,190 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it } from 'vitest';
+import { act, cleanup, fireEvent, screen, within } from '@testing-library/react';
+import type { MessageView } from '../../../common/model';
+import { createChatStore } from '../../../renderer/state/store';
+import { FULL_CAPS, account, conversation, fakeApi, flush, message, renderApp } from './fixtures';
+
+afterEach(cleanup);
+
+async function openWith(messages: MessageView[], caps = FULL_CAPS, state: 'connected' | 'reconnecting' = 'connected') {
+  const api = fakeApi({
+    accounts: [account({ capabilities: caps, state })],
+    conversations: [conversation()],
+    messages: { c1: messages },
+  });
+  const store = createChatStore({ view: { locale: 'en', selectedId: 'c1' } });
+  const r = await renderApp(api, store);
+  await flush();
+  const log = screen.getByRole('list', { name: 'Messages' });
+  return { api, store, r, log };
+}
+
+describe('Message list', () => {
+  it('renders markup in messages as literal text, creating no elements', async () => {
+    const evil = ['<script>alert(1)</script>', '<img src=x onerror=alert(2)>', '<a href="javascript:alert(3)">x</a>'];
+    const { log } = await openWith(evil.map((text, i) => message({ id: `e${i}`, ts: 1_700_000_000_000 + i, text })));
+    for (const text of evil) expect(within(log).getByText(text)).toBeTruthy();
+    expect(document.querySelector('script')).toBeNull();
+    expect(log.querySelector('img')).toBeNull();
+    expect(log.querySelector('a[href^="javascript"]')).toBeNull();
+  });
+
+  it('turns only http(s) URLs into safe links', async () => {
+    const { log } = await openWith([message({ text: 'Se https://example.se/a?b=1, eller javascript:alert(1) och file:///etc/passwd.' })]);
+    const links = log.querySelectorAll('a');
+    expect(links).toHaveLength(1);
+    expect(links[0]!.getAttribute('href')).toBe('https://example.se/a?b=1');
+    expect(links[0]!.getAttribute('rel')).toBe('noopener noreferrer');
+    expect(links[0]!.getAttribute('target')).toBe('_blank');
+  });
+
+  it('keeps a right-to-left override inside its own bdi (text and sender name)', async () => {
+    const { log } = await openWith([message({ senderName: '\u202Eevil sender', text: 'abc \u202Etxt.exe' })]);
+    const text = within(log).getByText('abc \u202Etxt.exe');
+    const bdi = text.closest('bdi')!;
+    expect(bdi).toBeTruthy();
+    expect(bdi.getAttribute('dir')).toBe('auto');
+    // The override character is confined to the bdi: the time and actions are outside it.
+    const article = bdi.closest('article')!;
+    expect(bdi.contains(article.querySelector('time'))).toBe(false);
+    const sender = within(article).getByText('\u202Eevil sender');
+    expect(sender.tagName).toBe('BDI');
+    expect(sender.contains(article.querySelector('time'))).toBe(false);
+  });
+
+  it('shows own vs others, edited and deleted markers, day separator and the beginning', async () => {
+    const { log } = await openWith([
+      message({ id: 'a', text: 'Hej Anna', ts: 1_700_000_000_000 }),
+      message({ id: 'b', own: true, senderName: 'anna', text: 'Hej Bo', ts: 1_700_000_060_000, status: 'sent', editedAt: 1_700_000_070_000 }),
+      message({ id: 'c', deleted: true, text: '', ts: 1_700_000_120_000 }),
+    ]);
+    expect(within(log).getByText('Beginning of conversation')).toBeTruthy();
+    expect(log.querySelectorAll('h3.day-separator')).toHaveLength(1);
+    const own = within(log).getByText('Hej Bo').closest('article')!;
+    expect(own.className).toContain('own');
+    expect(within(own).getByText('You')).toBeTruthy();
+    expect(within(own).getByText('(edited)')).toBeTruthy();
+    expect(within(own).getByText('Sent')).toBeTruthy();
+    expect(within(log).getByText('This message was deleted.')).toBeTruthy();
+  });
+
+  it('hides edit and delete when the account cannot do them', async () => {
+    const { log } = await openWith([message({ id: 'o', own: true, text: 'mitt', status: 'sent' })], { ...FULL_CAPS, edit: false, delete: false, reactions: false });
+    fireEvent.click(within(log).getByRole('button', { name: 'Message actions' }));
+    const menu = screen.getByRole('menu');
+    expect(within(menu).getByRole('menuitem', { name: 'Reply' })).toBeTruthy();
+    expect(within(menu).queryByRole('menuitem', { name: 'Edit' })).toBeNull();
+    expect(within(menu).queryByRole('menuitem', { name: 'Delete' })).toBeNull();
+    expect(within(menu).queryByRole('menuitem', { name: 'React' })).toBeNull();
+  });
+
+  it('offers edit and delete on own messages when supported; delete asks first', async () => {
+    const { api, log } = await openWith([message({ id: 'o', own: true, text: 'mitt', status: 'sent' })]);
+    fireEvent.click(within(log).getByRole('button', { name: 'Message actions' }));
+    expect(screen.getByRole('menuitem', { name: 'Edit' })).toBeTruthy();
+    fireEvent.click(screen.getByRole('menuitem', { name: 'Delete' }));
+    const confirm = screen.getByRole('alertdialog', { name: 'Delete message?' });
+    await act(async () => { fireEvent.click(within(confirm).getByRole('button', { name: 'Delete' })); });
+    expect(api.callsOf('message:delete')).toEqual([{ conversationId: 'c1', messageId: 'o' }]);
+  });
+
+  it('toggles reactions and reacts from the picker', async () => {
+    const { api, log } = await openWith([message({ id: 'r', reactions: [{ key: '👍', count: 2, mine: true, senders: ['Anna', 'Bo'] }] })]);
+    await act(async () => { fireEvent.click(within(log).getByRole('button', { name: '👍 2: Anna, Bo' })); });
+    expect(api.callsOf('message:react')).toEqual([{ conversationId: 'c1', messageId: 'r', key: '👍', on: false }]);
+    fireEvent.click(within(log).getByRole('button', { name: 'Message actions' }));
+    fireEvent.click(screen.getByRole('menuitem', { name: 'React' }));
+    await act(async () => { fireEvent.click(screen.getByRole('button', { name: 'React with 🎉' })); });
+    expect(api.callsOf('message:react')[1]).toEqual({ conversationId: 'c1', messageId: 'r', key: '🎉', on: true });
+  });
+
+  it('a failed message shows Retry, which calls message:retry', async () => {
+    const { api, log } = await openWith([message({ id: 'f', own: true, text: 'kom inte fram', status: 'failed', error: { kind: 'network', message: 'x', fatal: false } })]);
+    const art = within(log).getByText('kom inte fram').closest('article')!;
+    expect(within(art).getByText('Not sent')).toBeTruthy();
+    expect(art.textContent).toContain('The server cannot be reached.');
+    await act(async () => { fireEvent.click(within(art).getByRole('button', { name: 'Retry' })); });
+    expect(api.callsOf('message:retry')).toEqual([{ conversationId: 'c1', messageId: 'f' }]);
+  });
+
+  it('downloads attachments through file:download', async () => {
+    const { api, log } = await openWith([message({ id: 'att', text: '', attachments: [{ id: 'f1', name: 'Protokoll åäö.pdf', mime: 'application/pdf', size: 2048 }] })]);
+    api.on('file:download', () => ({ name: '../Protokoll åäö.pdf', mime: 'application/pdf', dataBase64: btoa('%PDF') }));
+    expect(within(log).getByText('Protokoll åäö.pdf')).toBeTruthy();
+    expect(within(log).getByText('2 kB')).toBeTruthy();
+    await act(async () => { fireEvent.click(within(log).getByRole('button', { name: 'Download Protokoll åäö.pdf' })); });
+    expect(api.callsOf('file:download')).toEqual([{ conversationId: 'c1', messageId: 'att', attachmentId: 'f1' }]);
+  });
+
+  it('highlights mentions of me', async () => {
+    const { log } = await openWith([message({ text: '@anna titta här', mentionsMe: true })]);
+    const art = within(log).getByText('@anna titta här').closest('article')!;
+    expect(art.className).toContain('mention');
+    expect(within(art).getByText(/Mentions you/)).toBeTruthy();
+  });
+});
+
+describe('Composer', () => {
+  it('Enter sends, Shift+Enter does not; the sent message appears with its status', async () => {
+    const { api } = await openWith([message()]);
+    api.on('message:send', (i) => message({ id: 'new', own: true, text: i.text, status: 'pending', ts: 1_700_000_100_000 }));
+    const box = screen.getByRole('textbox', { name: 'Message' }) as HTMLTextAreaElement;
+    fireEvent.change(box, { target: { value: 'Rad ett' } });
+    fireEvent.keyDown(box, { key: 'Enter', shiftKey: true });
+    expect(api.callsOf('message:send')).toEqual([]);
+    fireEvent.change(box, { target: { value: 'Rad ett\nRad två åäö' } });
+    await act(async () => { fireEvent.keyDown(box, { key: 'Enter' }); });
+    expect(api.callsOf('message:send')).toEqual([{ conversationId: 'c1', text: 'Rad ett\nRad två åäö' }]);
+    expect(box.value).toBe('');
+    const log = screen.getByRole('list', { name: 'Messages' });
+    const art = within(log).getByText(/Rad två åäö/).closest('article')!;
+    expect(within(art).getByText('Sending…')).toBeTruthy();
+    await act(async () => { api.push([{ type: 'messages', conversationId: 'c1', messages: [message({ id: 'new', own: true, text: 'Rad ett\nRad två åäö', status: 'sent', ts: 1_700_000_100_000 })] }]); });
+    expect(within(within(log).getByText(/Rad två åäö/).closest('article')!).getByText('Sent')).toBeTruthy();
+    // typing notifications: on while typing, off on send
+    expect(api.callsOf('typing:set')).toEqual([{ conversationId: 'c1', typing: true }, { conversationId: 'c1', typing: false }]);
+  });
+
+  it('sends replies with replyTo and Escape cancels the reply', async () => {
+    const { api, log } = await openWith([message({ id: 'q', text: 'Fråga?' })]);
+    fireEvent.click(within(log).getByRole('button', { name: 'Message actions' }));
+    fireEvent.click(screen.getByRole('menuitem', { name: 'Reply' }));
+    expect(screen.getByText(/Replying to/)).toBeTruthy();
+    const box = screen.getByRole('textbox', { name: 'Message' });
+    fireEvent.keyDown(box, { key: 'Escape' });
+    expect(screen.queryByText(/Replying to/)).toBeNull();
+    fireEvent.click(within(log).getByRole('button', { name: 'Message actions' }));
+    fireEvent.click(screen.getByRole('menuitem', { name: 'Reply' }));
+    fireEvent.change(box, { target: { value: 'Svar' } });
+    await act(async () => { fireEvent.keyDown(box, { key: 'Enter' }); });
+    expect(api.callsOf('message:send')).toEqual([{ conversationId: 'c1', text: 'Svar', replyTo: 'q' }]);
+  });
+
+  it('Up arrow edits the last own message', async () => {
+    const { api } = await openWith([message({ id: 'mine', own: true, text: 'stavfel', status: 'sent' })]);
+    const box = screen.getByRole('textbox', { name: 'Message' }) as HTMLTextAreaElement;
+    fireEvent.keyDown(box, { key: 'ArrowUp' });
+    expect(screen.getByText('Editing your message')).toBeTruthy();
+    expect(box.value).toBe('stavfel');
+    fireEvent.change(box, { target: { value: 'stavning' } });
+    await act(async () => { fireEvent.keyDown(box, { key: 'Enter' }); });
+    expect(api.callsOf('message:edit')).toEqual([{ conversationId: 'c1', messageId: 'mine', text: 'stavning' }]);
+  });
+
+  it('stays usable while the account is offline and says messages will be sent later', async () => {
+    await openWith([message()], FULL_CAPS, 'reconnecting');
+    const box = screen.getByRole('textbox', { name: 'Message' }) as HTMLTextAreaElement;
+    expect(box.disabled).toBe(false);
+    expect(screen.getByText('The account is not connected. Messages will be sent when it is connected again.')).toBeTruthy();
+  });
+
+  it('refuses files over the account limit with a translated error', async () => {
+    const { api } = await openWith([message()], { ...FULL_CAPS, maxUploadBytes: 10 });
+    const input = document.querySelector('input[type="file"]') as HTMLInputElement;
+    const file = new File(['more than ten bytes'], 'stor.txt', { type: 'text/plain' });
+    await act(async () => { fireEvent.change(input, { target: { files: [file] } }); });
+    expect(screen.getByRole('alert').textContent).toBe('stor.txt is too large. The limit is 10 B.');
+    expect(api.callsOf('file:upload')).toEqual([]);
+  });
+});
