@@ -8,7 +8,7 @@ export interface Scheduler {
   clearTimeout(handle: TimerHandle): void;
 }
 
-export function systemScheduler(now: () => number = Date.now): Scheduler {
+export function systemScheduler(now: () => number = () => Date.now()): Scheduler {
   return {
     now,
     setTimeout: (fn, ms) => {

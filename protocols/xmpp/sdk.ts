@@ -131,6 +131,10 @@ export function createSession(opts: SessionOptions): XmppSession {
   // timeout: stream open/close and sendReceive (STARTTLS) deadline; generous for slow servers.
   const entity = new ClientCtor({ service: opts.service, domain: opts.domain, timeout: 10_000 });
   tcp({ entity });
+  // Small stanzas followed by <r/> or a ping would otherwise wait ~40 ms for Nagle/delayed ACK.
+  entity.on('connect', (() => {
+    (entity.socket as { setNoDelay?: (v: boolean) => void } | null)?.setNoDelay?.(true);
+  }) as (...args: never[]) => void);
 
   const middleware = makeMiddleware({ entity });
   const streamFeatures = makeStreamFeatures({ middleware });

@@ -100,6 +100,10 @@ export class FakeServer {
     for (let i = 0; i < times; i++) this.connectFailures.push(error);
   }
 
+  clearConnectFailures(): void {
+    this.connectFailures.length = 0;
+  }
+
   failNextSend(error: AppError, times = 1): void {
     for (let i = 0; i < times; i++) this.sendFailures.push(error);
   }

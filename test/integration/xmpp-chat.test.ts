@@ -34,7 +34,7 @@ describe('xmpp adapter: 1:1 chat', () => {
 
   it('roster: add contact, subscription request, presence mapping', async () => {
     // anna adds bob → bob gets a subscribe request and accepts → anna sees bob's presence
-    const got = waitForStanza(bob, (s) => s.is('presence') && s.attrs.type === 'subscribe');
+    const got = waitForStanza(bob, (s) => s.is('presence') && s.attrs.type === 'subscribe', 10_000, 'bob: subscribe');
     await anna.contacts!.add('bob@localhost', 'Bob B');
     await got;
     await bob.send(xml('presence', { to: 'anna@localhost', type: 'subscribed' }));
@@ -49,7 +49,13 @@ describe('xmpp adapter: 1:1 chat', () => {
     const carl = await rawPeer(server, 'carl', 'carlpw');
     await carl.send(xml('presence')); // subscription answers go to available resources only
     try {
-      const subscribed = waitForStanza(carl, (s) => s.is('presence') && s.attrs.type === 'subscribed');
+      const subscribed = waitForStanza(
+        carl,
+        // approval shows as 'subscribed' or directly as anna's presence (Prosody sends the latter)
+        (s) => s.is('presence') && (s.attrs.type === 'subscribed' || String(s.attrs.from).startsWith('anna@localhost/')),
+        10_000,
+        'carl: subscribed',
+      );
       await carl.send(xml('presence', { to: 'anna@localhost', type: 'subscribe' }));
       await annaRec.waitFor((e) => e.type === 'subscription.request' && e.address === 'carl@localhost');
       await anna.contacts!.respond('carl@localhost', true);
@@ -58,7 +64,7 @@ describe('xmpp adapter: 1:1 chat', () => {
       await stopPeer(carl);
     }
     // own presence mapping (C.4): away → <show>away</show>
-    const seen = waitForStanza(bob, (s) => s.is('presence') && String(s.attrs.from).startsWith('anna@localhost/samverka') && s.getChildText('show') === 'away');
+    const seen = waitForStanza(bob, (s) => s.is('presence') && String(s.attrs.from).startsWith('anna@localhost/samverka') && s.getChildText('show') === 'away', 10_000, 'bob: away');
     await bob.send(xml('presence', { to: 'anna@localhost', type: 'subscribe' }));
     await annaRec.waitFor((e) => e.type === 'subscription.request' && e.address === 'bob@localhost');
     await anna.contacts!.respond('bob@localhost', true);

@@ -102,6 +102,7 @@ c2s_direct_tls_ports = {}
 s2s_ports = {}
 http_ports = { ${o.httpPort} }
 http_interfaces = { "127.0.0.1" }
+http_default_host = "upload.localhost" -- requests to 127.0.0.1 carry no matching Host; route them to the upload component
 https_ports = {}
 https_interfaces = {}
 component_ports = {}

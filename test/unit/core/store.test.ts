@@ -8,13 +8,17 @@ import { cleanupDirs, tempDir } from './harness';
 
 afterEach(cleanupDirs);
 
-function seed(store: Store, texts: string[]): string[] {
+function seed(store: Store, texts: string[], v1 = false): string[] {
   // Raw SQL: this also has to work on a v1 profile, which lacks later columns.
   store.db.prepare(`INSERT INTO accounts (id, protocol, address, server, created_at) VALUES ('a1', 'xmpp', 'a@x', 'x', 1)`).run();
   const conv = conversationIdFor('a1', 'bob@x');
   store.upsertConversation({ id: conv, account_id: 'a1', native_id: 'bob@x', kind: 'direct', title: 'Bob', is_private: 0, last_activity_at: 0 });
   return texts.map((text, i) => {
     const id = messageIdFor(conv, `m${i}`);
+    if (v1) {
+      store.db.prepare(`INSERT INTO messages (id, conversation_id, native_id, sender_id, sender_name, ts, text, status) VALUES (?, ?, ?, 'bob@x', 'Bob', ?, ?, 'received')`).run(id, conv, `m${i}`, 1000 + i, text);
+      return id;
+    }
     store.insertMessage({
       id, conversation_id: conv, native_id: `m${i}`, sender_id: 'bob@x', sender_name: 'Bob', own: 0, ts: 1000 + i, text,
       edited_at: null, deleted: 0, reply_to: null, attachments: '[]', refs: '{}', status: 'received', mentions_me: 0, client_txn_id: null, cursor: null,
@@ -30,7 +34,7 @@ describe('store', () => {
     const file = join(tempDir(), 'p.db');
     const v1 = new Store(file, { migrateUpTo: 1 });
     expect(schemaVersion(v1.db)).toBe(1);
-    seed(v1, ['Protokoll från mötet i tisdags']);
+    seed(v1, ['Protokoll från mötet i tisdags'], true);
     v1.close();
 
     const current = new Store(file);
