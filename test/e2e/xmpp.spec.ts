@@ -39,13 +39,20 @@ async function waitForReceived(text: string): Promise<void> {
   expect(received.filter((r) => r === text)).toHaveLength(1);
 }
 
+/** The profile starts in Swedish; these tests read English labels (and prove the switch works). */
+async function openInEnglish(page: Page): Promise<void> {
+  await page.goto(app.url);
+  await page.getByLabel(/Language|Språk/).selectOption('en');
+  await expect(page.getByRole('button', { name: 'Add account' }).first()).toBeVisible();
+}
+
 async function addAliceAccount(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Add account' }).first().click();
   const dialog = page.getByRole('dialog');
-  await dialog.getByLabel('Address').fill('alice@localhost');
-  await dialog.getByLabel('Password').fill('alicepw');
+  await dialog.getByRole('textbox', { name: /^Address/ }).fill('alice@localhost');
+  await dialog.getByLabel('Password', { exact: true }).fill('alicepw');
   await dialog.getByText('Advanced settings').click();
-  await dialog.getByLabel('Server address').fill(prosody.serviceUrl);
+  await dialog.getByLabel(/^Server address/).fill(prosody.serviceUrl);
   await dialog.getByLabel(/Allow unencrypted connection/).check();
   await dialog.getByRole('button', { name: 'Connect' }).click();
   await expect(page.getByRole('listitem', { name: /alice@localhost/ })).toContainText('Connected');
@@ -68,24 +75,24 @@ test.afterAll(async () => {
 test.describe.configure({ mode: 'serial' });
 
 test('wrong password gives a clear error and keeps the form', async ({ page }) => {
-  await page.goto(app.url);
+  await openInEnglish(page);
   await page.getByRole('button', { name: 'Add account' }).first().click();
   const dialog = page.getByRole('dialog');
-  await dialog.getByLabel('Address').fill('alice@localhost');
-  await dialog.getByLabel('Password').fill('not-the-password');
+  await dialog.getByRole('textbox', { name: /^Address/ }).fill('alice@localhost');
+  await dialog.getByLabel('Password', { exact: true }).fill('not-the-password');
   await dialog.getByText('Advanced settings').click();
-  await dialog.getByLabel('Server address').fill(prosody.serviceUrl);
+  await dialog.getByLabel(/^Server address/).fill(prosody.serviceUrl);
   await dialog.getByLabel(/Allow unencrypted connection/).check();
   await dialog.getByRole('button', { name: 'Connect' }).click();
   await expect(dialog.getByRole('alert')).toContainText(/password/i);
-  await expect(dialog.getByLabel('Address')).toHaveValue('alice@localhost');
+  await expect(dialog.getByRole('textbox', { name: /^Address/ })).toHaveValue('alice@localhost');
 });
 
 test('add account, read a message from another user, reply, the other user receives it', async ({ page }) => {
   page.on('dialog', () => {
     throw new Error('a message made the page open a dialog');
   });
-  await page.goto(app.url);
+  await openInEnglish(page);
   await addAliceAccount(page);
 
   await bobSays('Hej Alice! Kan du titta på ärendet om Åsa?', 'e2e-1');
@@ -99,7 +106,7 @@ test('add account, read a message from another user, reply, the other user recei
   await expect(messages.getByText('<script>alert(1)</script><img src=x onerror=alert(2)>')).toBeVisible();
   expect(await page.locator('main img[src="x"]').count()).toBe(0);
 
-  const composer = page.getByRole('textbox', { name: 'Message' });
+  const composer = page.getByRole('textbox', { name: 'Message', exact: true });
   await composer.fill('Ja, jag tittar nu.');
   await composer.press('Enter');
   await waitForReceived('Ja, jag tittar nu.');
@@ -109,7 +116,7 @@ test('add account, read a message from another user, reply, the other user recei
 });
 
 test('server restarted mid-conversation: nothing lost, nothing duplicated', async ({ page }) => {
-  await page.goto(app.url);
+  await openInEnglish(page);
   await page.getByRole('option', { name: /bob/ }).click();
   const messages = page.getByRole('list', { name: 'Messages' });
   await expect(messages.getByText('Ja, jag tittar nu.')).toBeVisible();
@@ -119,7 +126,7 @@ test('server restarted mid-conversation: nothing lost, nothing duplicated', asyn
   await expect(page.getByRole('listitem', { name: /alice@localhost/ })).not.toContainText('Connected', { timeout: 30_000 });
 
   // Written while the server is down: kept in the outbox, shown as pending.
-  const composer = page.getByRole('textbox', { name: 'Message' });
+  const composer = page.getByRole('textbox', { name: 'Message', exact: true });
   await composer.fill('Skrivet medan servern var nere');
   await composer.press('Enter');
   const pending = messages.getByRole('article').filter({ hasText: 'Skrivet medan servern var nere' });
