@@ -35,6 +35,8 @@ export default tseslint.config(
     'main/web must not import Electron or the renderer.'),
   layer(['main/electron/**'], ['react', '**/renderer/**', '**/main/web/**'],
     'main/electron must not import the renderer or the web host.'),
+  layer(['main/shared/**'], ['electron', 'react', '**/renderer/**', '**/main/web/**', '**/main/electron/**', '**/main/core/**'],
+    'main/shared holds small Node helpers both hosts use; it imports no host and no core.'),
   layer(['renderer/**'], ['electron', ...nodeBuiltins, '**/main/**', '**/protocols/**', 'ws', 'better-sqlite3', '@xmpp/*'],
     'renderer/ may import only common/ (and browser libraries).'),
   {

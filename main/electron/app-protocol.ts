@@ -2,7 +2,7 @@
 import { protocol } from 'electron';
 import { readFile } from 'node:fs/promises';
 import { APP_HOST, APP_SCHEME, DESKTOP_CSP } from './channels';
-import { contentTypeFor, resolveStaticPath } from './static-files';
+import { contentTypeFor, resolveStaticPath } from '../shared/static-files';
 
 /** Must run before the app is ready. */
 export function registerAppScheme(): void {

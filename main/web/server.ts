@@ -14,7 +14,7 @@ import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { isCommandName, type IpcResult, type Patch, type ServerFrame } from '../../common/api';
 import { toErrorDto, type AppErrorDto } from '../../common/errors';
 import type { CoreApi } from '../core/host-api';
-import { contentTypeFor, resolveStaticPath } from './static-files';
+import { contentTypeFor, resolveStaticPath } from '../shared/static-files';
 
 export interface WebServerOptions {
   readonly core: CoreApi;

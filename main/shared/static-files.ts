@@ -1,10 +1,10 @@
-// Static file resolution for the app:// protocol: maps a request path to a file inside the built
-// renderer, refusing anything that could escape it (.., encoded dots, NUL, backslashes, symlinks).
-// (main/web/static-files.ts has its own copy: the layer rules keep the two hosts apart.)
+// Static file resolution for both hosts (web mode and the Electron app:// protocol): maps a request
+// path to a file inside the built renderer, refusing anything that could escape it (.., encoded
+// dots, NUL, backslashes, symlinks out).
 import { realpath, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
 
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
+export const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
@@ -37,22 +37,29 @@ export type ResolveResult =
   | { readonly ok: true; readonly file: string }
   | { readonly ok: false; readonly status: 400 | 403 | 404 };
 
-/** Resolve a still percent-encoded URL path ("/" → index.html) to a regular file in `rootDir`. */
-export async function resolveStaticPath(rootDir: string, encodedPath: string): Promise<ResolveResult> {
-  if (!encodedPath.startsWith('/')) return { ok: false, status: 400 };
+/**
+ * Resolve the path part of a request URL (e.g. "/assets/app.js", still percent-encoded, query
+ * allowed) to a regular file inside `rootDir`. "/" maps to index.html.
+ */
+export async function resolveStaticPath(rootDir: string, rawUrlPath: string): Promise<ResolveResult> {
+  const q = rawUrlPath.search(/[?#]/);
+  const encoded = q === -1 ? rawUrlPath : rawUrlPath.slice(0, q);
+  if (!encoded.startsWith('/')) return { ok: false, status: 400 };
   let decoded: string;
   try {
-    decoded = decodeURIComponent(encodedPath);
+    decoded = decodeURIComponent(encoded);
   } catch {
     return { ok: false, status: 400 };
   }
   if (decoded.includes('\0') || decoded.includes('\\')) return { ok: false, status: 400 };
-  if (decoded.split('/').some((s) => s === '..' || s === '.')) return { ok: false, status: 403 };
+  const segments = decoded.split('/');
+  if (segments.some((s) => s === '..' || s === '.')) return { ok: false, status: 403 };
   const relative = decoded === '/' ? 'index.html' : decoded.slice(1);
   const root = resolve(rootDir);
   const candidate = resolve(root, relative);
-  if (!candidate.startsWith(root + sep)) return { ok: false, status: 403 };
+  if (candidate !== root && !candidate.startsWith(root + sep)) return { ok: false, status: 403 };
   try {
+    // Follow symlinks and check again: a link inside the root must not lead outside it.
     const [realRoot, realFile] = await Promise.all([realpath(root), realpath(candidate)]);
     if (!realFile.startsWith(realRoot + sep)) return { ok: false, status: 403 };
     const st = await stat(realFile);
