@@ -26,7 +26,7 @@ import { discover } from './disco';
 import { rosterItemToContact, rosterQuery, rosterSet, presenceOf, aggregate, ownPresence } from './roster';
 import type { ResourcePresence } from './roster';
 import { listBookmarks, addBookmark, removeBookmark } from './bookmarks';
-import { joinRoom, leaveRoom, configureRoom, setAffiliations, getAffiliations, invite, roomLocalPart } from './muc';
+import { joinRoom, leaveRoom, configureRoom, setAffiliations, getAffiliations, invite, roomLocalPart, roomName } from './muc';
 import { requestSlot, putFile, download } from './upload';
 
 type Phase = 'idle' | 'connecting' | 'connected' | 'closing';
@@ -763,6 +763,8 @@ export class XmppAdapter implements ProtocolAdapter {
       const res = await joinRoom(session, room, nick);
       state.nick = res.nick;
       state.joined = true;
+      // Joined by address (an invitation, a pasted link): ask the room for its name.
+      if (!state.title && !res.created) state.title = await roomName(session, room);
       this.emit({ type: 'conversation', conversation: { id: room, kind: 'group', title: state.title || jidLabel(room), isPrivate: true } });
       return { created: res.created };
     } catch (e) {

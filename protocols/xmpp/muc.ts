@@ -51,6 +51,20 @@ export async function joinRoom(session: XmppSession, room: string, nick: string,
   });
 }
 
+/**
+ * The room's human name from its disco#info identity (XEP-0045 §6.4), or '' when it has none or
+ * the query fails — the caller then falls back to the address.
+ */
+export async function roomName(session: XmppSession, room: string): Promise<string> {
+  try {
+    const res = await session.iqCaller.request(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: NS.discoInfo })), 10_000);
+    const identity = children(child(res, 'query', NS.discoInfo), 'identity').find((i) => attr(i, 'category') === 'conference');
+    return (attr(identity, 'name') ?? '').trim().slice(0, 200);
+  } catch {
+    return '';
+  }
+}
+
 export async function leaveRoom(session: XmppSession, room: string, nick: string): Promise<void> {
   await session.entity.send(xml('presence', { to: `${room}/${nick}`, type: 'unavailable' }));
 }

@@ -54,6 +54,8 @@ describe('xmpp adapter: group chat and files', () => {
 
     const joined = await bob.rooms!.join(room);
     expect(joined.id).toBe(room);
+    // Joined by address, the room shows its configured name (as text), not its address.
+    expect(joined.title).toBe('Krisgrupp <b>Öst</b>');
     const members = await anna.rooms!.members(room);
     expect(members.map((m) => m.id).sort()).toEqual(['anna@localhost', 'bob@localhost']);
     expect(members.find((m) => m.id === 'bob@localhost')?.presence).toBe('available');

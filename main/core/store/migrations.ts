@@ -129,7 +129,82 @@ const v2: Migration = (db) => {
   `);
 };
 
-export const MIGRATIONS: readonly Migration[] = [v1, v2];
+/**
+ * v3: integer keys for the message indexes (ingestion speed on large profiles).
+ * Every message index used to start with the text conversation id, and `messages.id` (a long
+ * text key) had its own unique index; new messages land at scattered positions in all of them,
+ * so on a million-message profile each insert dirtied a page in three large B-trees. Now:
+ *  - conversations get a stable integer `conv_key` (never reused, survives VACUUM);
+ *  - message indexes use (conv_key, …), a fraction of the size;
+ *  - `messages.id` has no index of its own. A message id is derived from its conversation and
+ *    either its native id (`conv:enc(native)`) or its client transaction id (`conv#txn`), so the
+ *    store finds it through UNIQUE (conv_key, native_id) or UNIQUE (conv_key, client_txn_id);
+ *    Store.insertMessage refuses ids of any other form, which keeps ids unique as well;
+ *  - reactions lose their foreign key to messages(id) (SQLite needs a unique index on the
+ *    parent key); the store deletes a message's reactions explicitly everywhere it deletes it.
+ * The FTS index is keyed by `seq`, which is kept, so it stays valid as it is.
+ */
+const v3: Migration = (db) => {
+  db.exec(`
+    ALTER TABLE conversations ADD COLUMN conv_key INTEGER;
+    UPDATE conversations SET conv_key = rowid;
+    CREATE UNIQUE INDEX conversations_by_key ON conversations (conv_key);
+
+    CREATE TABLE messages_v3 (
+      seq INTEGER PRIMARY KEY,
+      id TEXT NOT NULL,
+      conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+      native_id TEXT,
+      sender_id TEXT NOT NULL,
+      sender_name TEXT NOT NULL,
+      own INTEGER NOT NULL DEFAULT 0,
+      ts INTEGER NOT NULL,
+      text TEXT NOT NULL,
+      edited_at INTEGER,
+      deleted INTEGER NOT NULL DEFAULT 0,
+      reply_to TEXT,
+      attachments TEXT NOT NULL DEFAULT '[]',
+      refs TEXT NOT NULL DEFAULT '{}',
+      status TEXT NOT NULL,
+      mentions_me INTEGER NOT NULL DEFAULT 0,
+      client_txn_id TEXT,
+      cursor TEXT,
+      conv_key INTEGER NOT NULL,
+      UNIQUE (conv_key, native_id)
+    );
+    INSERT INTO messages_v3 (seq, id, conversation_id, native_id, sender_id, sender_name, own, ts, text, edited_at, deleted,
+        reply_to, attachments, refs, status, mentions_me, client_txn_id, cursor, conv_key)
+      SELECT m.seq, m.id, m.conversation_id, m.native_id, m.sender_id, m.sender_name, m.own, m.ts, m.text, m.edited_at, m.deleted,
+        m.reply_to, m.attachments, m.refs, m.status, m.mentions_me, m.client_txn_id, m.cursor, c.conv_key
+      FROM messages m JOIN conversations c ON c.id = m.conversation_id;
+
+    CREATE TABLE reactions_v3 (
+      message_id TEXT NOT NULL,
+      sender_id TEXT NOT NULL,
+      key TEXT NOT NULL,
+      PRIMARY KEY (message_id, sender_id, key)
+    ) WITHOUT ROWID;
+    INSERT INTO reactions_v3 SELECT r.message_id, r.sender_id, r.key FROM reactions r WHERE r.message_id IN (SELECT id FROM messages);
+    DROP TABLE reactions;
+    ALTER TABLE reactions_v3 RENAME TO reactions;
+
+    DROP TABLE messages;
+    ALTER TABLE messages_v3 RENAME TO messages;
+    CREATE INDEX messages_by_time ON messages (conv_key, ts, seq);
+    CREATE UNIQUE INDEX messages_by_txn ON messages (conv_key, client_txn_id) WHERE client_txn_id IS NOT NULL;
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN old.deleted = 0 BEGIN
+      INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+    END;
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF text, deleted ON messages BEGIN
+      INSERT INTO messages_fts (messages_fts, rowid, text) SELECT 'delete', old.seq, old.text WHERE old.deleted = 0;
+      INSERT INTO messages_fts (rowid, text) SELECT new.seq, new.text WHERE new.deleted = 0;
+    END;
+  `);
+};
+/** Steps that rebuild tables run with foreign keys off (SQLite's documented ALTER procedure). */
+const REBUILDS = new Set<Migration>([v3]);
+
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3];
 
 export function schemaVersion(db: Database.Database): number {
   return db.pragma('user_version', { simple: true }) as number;
@@ -143,9 +218,18 @@ export function migrate(db: Database.Database, upTo: number = MIGRATIONS.length)
   }
   for (let v = current; v < upTo; v++) {
     const step = MIGRATIONS[v]!;
-    db.transaction(() => {
-      step(db);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
+    const rebuild = REBUILDS.has(step);
+    // foreign_keys cannot change inside a transaction, so it is switched around it.
+    const fk = db.pragma('foreign_keys', { simple: true }) as number;
+    if (rebuild && fk) db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        step(db);
+        if (rebuild && (db.pragma('foreign_key_check') as unknown[]).length > 0) throw new Error(`Migration to v${v + 1} broke a foreign key`);
+        db.pragma(`user_version = ${v + 1}`);
+      })();
+    } finally {
+      if (rebuild && fk) db.pragma('foreign_keys = ON');
+    }
   }
 }

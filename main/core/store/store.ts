@@ -19,6 +19,14 @@ import type {
 
 type Param = string | number | bigint | null | Buffer;
 
+/** The MessageRow columns (not the internal conv_key). */
+const MESSAGE_COLUMNS = [
+  'seq', 'id', 'conversation_id', 'native_id', 'sender_id', 'sender_name', 'own', 'ts', 'text', 'edited_at', 'deleted',
+  'reply_to', 'attachments', 'refs', 'status', 'mentions_me', 'client_txn_id', 'cursor',
+] as const;
+const M = MESSAGE_COLUMNS.join(', ');
+const M_ALIASED = MESSAGE_COLUMNS.map((c) => `m.${c}`).join(', ');
+
 export interface StoreOptions {
   /** For tests that build an old profile: stop after this many migrations. */
   readonly migrateUpTo?: number;
@@ -146,7 +154,8 @@ export class Store {
       );
     } else {
       this.run(
-        `INSERT INTO conversations (id, account_id, native_id, kind, title, is_private, last_activity_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO conversations (id, account_id, native_id, kind, title, is_private, last_activity_at, conv_key)
+         VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(conv_key), 0) + 1 FROM conversations))`,
         c.id, c.account_id, c.native_id, c.kind, c.title, c.is_private, c.last_activity_at,
       );
     }
@@ -197,29 +206,59 @@ export class Store {
   }
   private deleteConversationRows(id: string): void {
     this.run('DELETE FROM outbox WHERE conversation_id = ?', id);
-    this.run('DELETE FROM reactions WHERE message_id IN (SELECT id FROM messages WHERE conversation_id = ?)', id);
-    this.run('DELETE FROM messages WHERE conversation_id = ?', id);
+    this.run('DELETE FROM reactions WHERE message_id IN (SELECT id FROM messages WHERE conv_key = (SELECT conv_key FROM conversations WHERE id = ?))', id);
+    this.run('DELETE FROM messages WHERE conv_key = (SELECT conv_key FROM conversations WHERE id = ?)', id);
     this.run('DELETE FROM conversations WHERE id = ?', id);
   }
 
   // ── messages ────────────────────────────────────────────────────────────────────────────────
+  /**
+   * By global id. Message ids have no index of their own (migration v3): an id is either
+   * `conversation:enc(native)` or `conversation#txn` (see ids.ts, enforced by insertMessage), so
+   * it is found through the (conv_key, native_id) or (conv_key, client_txn_id) index.
+   */
   getMessage(id: string): MessageRow | undefined {
-    return this.get<MessageRow>('SELECT * FROM messages WHERE id = ?', id);
+    const colon = id.lastIndexOf(':');
+    if (colon > 0) {
+      let native: string | undefined;
+      try {
+        native = decodeURIComponent(id.slice(colon + 1));
+      } catch {
+        native = undefined;
+      }
+      if (native !== undefined) {
+        const r = this.findMessageByNative(id.slice(0, colon), native);
+        if (r?.id === id) return r;
+      }
+    }
+    const hash = id.indexOf('#');
+    if (hash > 0) {
+      const r = this.findMessageByTxn(id.slice(0, hash), id.slice(hash + 1));
+      if (r?.id === id) return r;
+    }
+    return undefined;
+  }
+  private seqOf(id: string): number {
+    return this.getMessage(id)?.seq ?? -1;
   }
   findMessageByNative(conversationId: string, nativeId: string): MessageRow | undefined {
-    return this.get<MessageRow>('SELECT * FROM messages WHERE conversation_id = ? AND native_id = ?', conversationId, nativeId);
+    return this.get<MessageRow>(`SELECT ${M} FROM messages WHERE conv_key = (SELECT conv_key FROM conversations WHERE id = ?) AND native_id = ?`, conversationId, nativeId);
   }
   findMessageByTxn(conversationId: string, clientTxnId: string): MessageRow | undefined {
-    return this.get<MessageRow>('SELECT * FROM messages WHERE conversation_id = ? AND client_txn_id = ?', conversationId, clientTxnId);
+    return this.get<MessageRow>(`SELECT ${M} FROM messages WHERE conv_key = (SELECT conv_key FROM conversations WHERE id = ?) AND client_txn_id = ?`, conversationId, clientTxnId);
   }
   /** Callers run this inside a transaction (the message and its index entry belong together). */
   insertMessage(m: NewMessageRow): number {
+    const derived =
+      (m.native_id !== null && m.id === `${m.conversation_id}:${encodeURIComponent(m.native_id)}`) ||
+      (m.client_txn_id !== null && !m.conversation_id.includes('#') && m.id === `${m.conversation_id}#${m.client_txn_id}`);
+    if (!derived) throw new Error(`Message id ${m.id} is not derived from its conversation and native or client transaction id`);
     const r = this.run(
       `INSERT INTO messages (id, conversation_id, native_id, sender_id, sender_name, own, ts, text, edited_at, deleted,
-         reply_to, attachments, refs, status, mentions_me, client_txn_id, cursor)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         reply_to, attachments, refs, status, mentions_me, client_txn_id, cursor, conv_key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT conv_key FROM conversations WHERE id = ?))`,
       m.id, m.conversation_id, m.native_id, m.sender_id, m.sender_name, m.own, m.ts, m.text, m.edited_at, m.deleted,
-      m.reply_to, m.attachments, m.refs, m.status, m.mentions_me, m.client_txn_id, m.cursor,
+      m.reply_to, m.attachments, m.refs, m.status, m.mentions_me, m.client_txn_id, m.cursor, m.conversation_id,
     );
     const seq = Number(r.lastInsertRowid);
     // Indexed here, not by a trigger (see migration v2); the update/delete triggers keep it in sync.
@@ -228,54 +267,54 @@ export class Store {
   }
   /** The server named our pending message (ack or echo). */
   confirmMessage(id: string, nativeId: string, refs: string, status: string, cursor: string | null): void {
-    this.run('UPDATE messages SET native_id = ?, refs = ?, status = ?, cursor = coalesce(?, cursor) WHERE id = ?', nativeId, refs, status, cursor, id);
+    this.run('UPDATE messages SET native_id = ?, refs = ?, status = ?, cursor = coalesce(?, cursor) WHERE seq = ?', nativeId, refs, status, cursor, this.seqOf(id));
   }
   setMessageStatus(id: string, status: string): void {
-    this.run('UPDATE messages SET status = ? WHERE id = ?', status, id);
+    this.run('UPDATE messages SET status = ? WHERE seq = ?', status, this.seqOf(id));
   }
   /** Upgrade own messages up to `ts` to displayed (XMPP markers cover everything before them). */
   markOwnDisplayedUpTo(conversationId: string, ts: number): string[] {
-    const ids = this.all<{ id: string }>(
-      `SELECT id FROM messages WHERE conversation_id = ? AND own = 1 AND ts <= ? AND status IN ('sent', 'delivered')`,
+    const rows = this.all<{ id: string; seq: number }>(
+      `SELECT id, seq FROM messages WHERE conv_key = (SELECT conv_key FROM conversations WHERE id = ?) AND own = 1 AND ts <= ? AND status IN ('sent', 'delivered')`,
       conversationId, ts,
-    ).map((r) => r.id);
-    for (const id of ids) this.setMessageStatus(id, 'displayed');
-    return ids;
+    );
+    for (const r of rows) this.run(`UPDATE messages SET status = 'displayed' WHERE seq = ?`, r.seq);
+    return rows.map((r) => r.id);
   }
   editMessage(id: string, text: string, editedAt: number): void {
-    this.run('UPDATE messages SET text = ?, edited_at = ? WHERE id = ?', text, editedAt, id);
+    this.run('UPDATE messages SET text = ?, edited_at = ? WHERE seq = ?', text, editedAt, this.seqOf(id));
   }
   /** Tombstone: the text and attachments are gone (and leave the search index via the trigger). */
   markMessageDeleted(id: string): void {
-    this.run(`UPDATE messages SET deleted = 1, text = '', attachments = '[]' WHERE id = ?`, id);
+    this.run(`UPDATE messages SET deleted = 1, text = '', attachments = '[]' WHERE seq = ?`, this.seqOf(id));
     this.run('DELETE FROM reactions WHERE message_id = ?', id);
   }
   /** Delete a row outright (a duplicate, or an own message that was never sent). */
   deleteMessage(id: string): void {
     this.run('DELETE FROM reactions WHERE message_id = ?', id);
-    this.run('DELETE FROM messages WHERE id = ?', id);
+    this.run('DELETE FROM messages WHERE seq = ?', this.seqOf(id));
   }
   countMessages(conversationId: string): number {
-    return this.get<{ n: number }>('SELECT count(*) AS n FROM messages WHERE conversation_id = ?', conversationId)!.n;
+    return this.get<{ n: number }>('SELECT count(*) AS n FROM messages WHERE conv_key = (SELECT conv_key FROM conversations WHERE id = ?)', conversationId)!.n;
   }
   /** Newest first, strictly older than the anchor (ts, seq). */
   messagesBefore(conversationId: string, anchor: { ts: number; seq: number } | null, limit: number): MessageRow[] {
     return anchor === null
-      ? this.all<MessageRow>('SELECT * FROM messages WHERE conversation_id = ? ORDER BY ts DESC, seq DESC LIMIT ?', conversationId, limit)
+      ? this.all<MessageRow>(`SELECT ${M} FROM messages WHERE conv_key = (SELECT conv_key FROM conversations WHERE id = ?) ORDER BY ts DESC, seq DESC LIMIT ?`, conversationId, limit)
       : this.all<MessageRow>(
-          'SELECT * FROM messages WHERE conversation_id = ? AND (ts < ? OR (ts = ? AND seq < ?)) ORDER BY ts DESC, seq DESC LIMIT ?',
+          `SELECT ${M} FROM messages WHERE conv_key = (SELECT conv_key FROM conversations WHERE id = ?) AND (ts < ? OR (ts = ? AND seq < ?)) ORDER BY ts DESC, seq DESC LIMIT ?`,
           conversationId, anchor.ts, anchor.ts, anchor.seq, limit,
         );
   }
   oldestMessage(conversationId: string): MessageRow | undefined {
-    return this.get<MessageRow>('SELECT * FROM messages WHERE conversation_id = ? ORDER BY ts, seq LIMIT 1', conversationId);
+    return this.get<MessageRow>(`SELECT ${M} FROM messages WHERE conv_key = (SELECT conv_key FROM conversations WHERE id = ?) ORDER BY ts, seq LIMIT 1`, conversationId);
   }
   newestVisibleMessage(conversationId: string): MessageRow | undefined {
-    return this.get<MessageRow>('SELECT * FROM messages WHERE conversation_id = ? AND deleted = 0 ORDER BY ts DESC, seq DESC LIMIT 1', conversationId);
+    return this.get<MessageRow>(`SELECT ${M} FROM messages WHERE conv_key = (SELECT conv_key FROM conversations WHERE id = ?) AND deleted = 0 ORDER BY ts DESC, seq DESC LIMIT 1`, conversationId);
   }
   newestIncomingMessage(conversationId: string): MessageRow | undefined {
     return this.get<MessageRow>(
-      'SELECT * FROM messages WHERE conversation_id = ? AND own = 0 AND native_id IS NOT NULL ORDER BY ts DESC, seq DESC LIMIT 1',
+      `SELECT ${M} FROM messages WHERE conv_key = (SELECT conv_key FROM conversations WHERE id = ?) AND own = 0 AND native_id IS NOT NULL ORDER BY ts DESC, seq DESC LIMIT 1`,
       conversationId,
     );
   }
@@ -382,7 +421,7 @@ export class Store {
    */
   searchMessages(ftsQuery: string, accountId: string | undefined, limit: number): (MessageRow & { conversation_title: string; account_id: string })[] {
     const base = `
-      SELECT m.*, c.title AS conversation_title, c.account_id AS account_id
+      SELECT ${M_ALIASED}, c.title AS conversation_title, c.account_id AS account_id
       FROM messages_fts f
       JOIN messages m ON m.seq = f.rowid
       JOIN conversations c ON c.id = m.conversation_id

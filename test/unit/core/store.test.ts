@@ -12,7 +12,8 @@ function seed(store: Store, texts: string[], v1 = false): string[] {
   // Raw SQL: this also has to work on a v1 profile, which lacks later columns.
   store.db.prepare(`INSERT INTO accounts (id, protocol, address, server, created_at) VALUES ('a1', 'xmpp', 'a@x', 'x', 1)`).run();
   const conv = conversationIdFor('a1', 'bob@x');
-  store.upsertConversation({ id: conv, account_id: 'a1', native_id: 'bob@x', kind: 'direct', title: 'Bob', is_private: 0, last_activity_at: 0 });
+  if (v1) store.db.prepare(`INSERT INTO conversations (id, account_id, native_id, kind, title) VALUES (?, 'a1', 'bob@x', 'direct', 'Bob')`).run(conv);
+  else store.upsertConversation({ id: conv, account_id: 'a1', native_id: 'bob@x', kind: 'direct', title: 'Bob', is_private: 0, last_activity_at: 0 });
   return texts.map((text, i) => {
     const id = messageIdFor(conv, `m${i}`);
     if (v1) {
@@ -42,6 +43,53 @@ describe('store', () => {
     expect(hits(current, 'mötet')).toEqual(['Protokoll från mötet i tisdags']);
     expect(current.getAccount('a1')?.self_id).toBeNull(); // column added by v2
     current.close();
+  });
+
+  it('migrates a v2 profile to integer message keys, keeping messages, reactions, search and dedupe', () => {
+    const file = join(tempDir(), 'p.db');
+    const v1 = new Store(file, { migrateUpTo: 1 });
+    const [a, b] = seed(v1, ['budget draft', 'lunch tomorrow'], true);
+    v1.db.prepare(`INSERT INTO reactions (message_id, sender_id, key) VALUES (?, 'bob@x', '👍')`).run(a!);
+    v1.close();
+    const v2 = new Store(file, { migrateUpTo: 2 }); // builds the FTS index
+    expect(schemaVersion(v2.db)).toBe(2);
+    v2.close();
+
+    const s = new Store(file);
+    expect(schemaVersion(s.db)).toBe(MIGRATIONS.length);
+    expect(s.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(s.getMessage(a!)?.text).toBe('budget draft');
+    expect(s.reactionsFor([a!])).toEqual([{ message_id: a, sender_id: 'bob@x', key: '👍' }]);
+    expect(hits(s, 'lunch')).toEqual(['lunch tomorrow']);
+    s.editMessage(b!, 'dinner tomorrow', 3000);
+    expect(s.ftsCount('"lunch"')).toBe(0);
+    expect(hits(s, 'dinner')).toEqual(['dinner tomorrow']);
+    // Dedupe by (conversation, native id) and by client transaction id survives the rebuild.
+    const conv = conversationIdFor('a1', 'bob@x');
+    const row = { ...s.getMessage(a!)! } as Record<string, unknown>;
+    delete row.seq;
+    expect(() => s.insertMessage(row as never)).toThrow(/UNIQUE/);
+    const pending = { ...row, id: `${conv}#t1`, native_id: null, client_txn_id: 't1', text: 'pending' };
+    s.insertMessage(pending as never);
+    expect(s.getMessage(`${conv}#t1`)?.client_txn_id).toBe('t1');
+    expect(() => s.insertMessage(pending as never)).toThrow(/UNIQUE/);
+    // A new conversation gets the next integer key.
+    s.upsertConversation({ id: conversationIdFor('a1', 'eve@x'), account_id: 'a1', native_id: 'eve@x', kind: 'direct', title: 'Eve', is_private: 0, last_activity_at: 0 });
+    expect(s.db.prepare('SELECT count(DISTINCT conv_key) AS n FROM conversations').get()).toEqual({ n: 2 });
+    s.deleteMessage(a!);
+    expect(s.getMessage(a!)).toBeUndefined();
+    expect(s.reactionsFor([a!])).toEqual([]);
+    expect(hits(s, 'budget')).toEqual([]);
+    s.close();
+  });
+
+  it('refuses message ids that are not derived from the conversation and native or client transaction id', () => {
+    const s = new Store(join(tempDir(), 'p.db'));
+    const [a] = seed(s, ['hello']);
+    const row = { ...s.getMessage(a!)!, id: 'something-else', native_id: 'other' } as Record<string, unknown>;
+    delete row.seq;
+    expect(() => s.insertMessage(row as never)).toThrow(/not derived/);
+    s.close();
   });
 
   it('refuses to open a profile written by a newer build', () => {
