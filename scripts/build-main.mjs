@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Bundles the Electron main process and the preload with esbuild:
 //   main/electron/main.ts    → dist/electron/main.cjs    (node, CommonJS; electron and native modules external)
+//   main/electron/core-host/entry.ts → dist/electron/core-host.cjs (the core's utilityProcess; same externals)
 //   main/electron/preload.ts → dist/electron/preload.cjs (CommonJS: sandboxed preloads cannot be ESM)
 // Usage: node scripts/build-main.mjs [--dev]   (--dev: no minification, inline source maps)
 import { build } from 'esbuild';
@@ -29,11 +30,11 @@ export async function buildMain({ dev = false } = {}) {
     absWorkingDir: root,
     define: { 'process.env.NODE_ENV': JSON.stringify(dev ? 'development' : 'production') },
   };
-  await Promise.all([
+  const nodeBundle = (entry, outfile) =>
     build({
       ...common,
-      entryPoints: [join(root, 'main/electron/main.ts')],
-      outfile: join(root, 'dist/electron/main.cjs'),
+      entryPoints: [join(root, entry)],
+      outfile: join(root, outfile),
       platform: 'node',
       target: 'node22',
       external: MAIN_EXTERNALS,
@@ -45,7 +46,11 @@ export async function buildMain({ dev = false } = {}) {
         'import.meta.filename': '__filename',
       },
       banner: { js: "const __samverkaImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-    }),
+    });
+  await Promise.all([
+    nodeBundle('main/electron/main.ts', 'dist/electron/main.cjs'),
+    // Forked by core-bridge.ts as join(dirname(main.cjs), 'core-host.cjs'): keep both in dist/electron/.
+    nodeBundle('main/electron/core-host/entry.ts', 'dist/electron/core-host.cjs'),
     build({
       ...common,
       entryPoints: [join(root, 'main/electron/preload.ts')],

@@ -1,5 +1,6 @@
 // Electron main-process entry (bundled to dist/electron/main.cjs by scripts/build-main.mjs).
-import { startCoreInProcess } from './core-bridge';
+// The core itself runs in a utilityProcess (core-bridge.ts → dist/electron/core-host.cjs).
+import { startCoreInUtilityProcess } from './core-bridge';
 import { runDesktopApp } from './desktop';
 
-runDesktopApp({ startCore: startCoreInProcess });
+runDesktopApp({ startCore: startCoreInUtilityProcess });

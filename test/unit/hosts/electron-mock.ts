@@ -3,6 +3,7 @@
 //   vi.mock('electron', async () => await import('./electron-mock'));
 // and import { mock } from './electron-mock' to drive and inspect it.
 import { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
 import { vi } from 'vitest';
 
 type Listener = (...args: unknown[]) => void;
@@ -187,10 +188,87 @@ export const ipcRenderer = Object.assign(new EventEmitter(), {
   invoke: vi.fn((_channel: string, ..._args: unknown[]): Promise<unknown> => Promise.resolve({ ok: true, value: null })),
 });
 
+/**
+ * The child's side of a FakeUtilityProcess: what `process.parentPort` is inside a real utility
+ * process. Messages are structured-cloned and delivered on a microtask, as across processes.
+ */
+export class FakeParentPort extends EventEmitter {
+  constructor(private readonly child: FakeUtilityProcess) {
+    super();
+  }
+  postMessage(message: unknown): void {
+    if (this.child.exited) return;
+    const data = structuredClone(message);
+    queueMicrotask(() => {
+      if (!this.child.exited) this.child.emit('message', data);
+    });
+  }
+}
+
+/** A stand-in for Electron's UtilityProcess. Tests drive `parentPort` (the child's side). */
+export class FakeUtilityProcess extends EventEmitter {
+  static nextPid = 4000;
+  readonly pid = FakeUtilityProcess.nextPid++;
+  readonly stdout = new PassThrough();
+  readonly stderr = new PassThrough();
+  readonly parentPort = new FakeParentPort(this);
+  /** Every message main posted to the child (after structured clone), in order. */
+  readonly received: unknown[] = [];
+  exited = false;
+  killed = false;
+  constructor(
+    readonly modulePath: string,
+    readonly args: readonly string[],
+    readonly options: Record<string, unknown>,
+  ) {
+    super();
+  }
+  postMessage(message: unknown): void {
+    if (this.exited) return;
+    const data = structuredClone(message);
+    this.received.push(data);
+    queueMicrotask(() => {
+      if (!this.exited) this.parentPort.emit('message', { data, ports: [] });
+    });
+  }
+  kill(): boolean {
+    if (this.exited) return false;
+    this.killed = true;
+    this.crash(0);
+    return true;
+  }
+  /** The process ends (a crash unless `kill()` was called): 'exit' fires on a microtask. */
+  crash(code = 1): void {
+    if (this.exited) return;
+    this.exited = true;
+    queueMicrotask(() => this.emit('exit', code));
+  }
+  /** What a child that sends garbage or talks out of turn does. */
+  sendRaw(message: unknown): void {
+    this.parentPort.postMessage(message);
+  }
+}
+
+export const utilityProcess = {
+  fork: vi.fn((modulePath: string, args: string[] = [], options: Record<string, unknown> = {}): FakeUtilityProcess => {
+    if (mock.utility.forkError !== null) throw mock.utility.forkError;
+    const child = new FakeUtilityProcess(modulePath, args, options);
+    mock.utility.children.push(child);
+    mock.utility.onFork?.(child);
+    return child;
+  }),
+};
+
 export const mock = {
   log: [] as string[],
   userData: '/tmp/samverka-test-userdata',
   appPath: '/opt/samverka',
+  utility: {
+    children: [] as FakeUtilityProcess[],
+    /** Called for every fork, e.g. to run the real core-host logic on `child.parentPort`. */
+    onFork: null as ((child: FakeUtilityProcess) => void) | null,
+    forkError: null as Error | null,
+  },
   reset(): void {
     this.log.length = 0;
     BrowserWindow.instances.length = 0;
@@ -212,7 +290,11 @@ export const mock = {
     contextBridge.exposed.clear();
     ipcRenderer.removeAllListeners();
     ipcRenderer.invoke.mockClear();
+    this.utility.children.length = 0;
+    this.utility.onFork = null;
+    this.utility.forkError = null;
+    utilityProcess.fork.mockClear();
   },
 };
 
-export default { app, BrowserWindow, protocol, session, shell, powerMonitor, net, ipcMain, safeStorage, contextBridge, ipcRenderer };
+export default { app, BrowserWindow, protocol, session, shell, powerMonitor, net, ipcMain, safeStorage, contextBridge, ipcRenderer, utilityProcess };
