@@ -10,8 +10,15 @@ export function sanitizeFileName(raw: string, fallback = 'file'): string {
   const parts = name.split(/[/\\]/);
   name = parts[parts.length - 1] ?? '';
   name = name.replace(RESERVED, '_').trim();
-  // Leading dots would make hidden files or '.'/'..'.
-  name = name.replace(/^\.+/, '').trim();
+  // Leading dots would make hidden files or '.'/'..'; trailing dots and spaces are dropped by
+  // Windows and could turn "x.exe." into "x.exe". Strip until stable ('. .' must not become '.').
+  let prev: string;
+  do {
+    prev = name;
+    name = name.replace(/^[.\s]+/, '').replace(/[.\s]+$/, '');
+  } while (name !== prev);
+  // Windows device names are not files; prefix them so saving cannot hit a device.
+  if (/^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$/i.test(name)) name = `_${name}`;
   if (name.length > MAX_NAME) {
     const dot = name.lastIndexOf('.');
     const ext = dot > 0 && name.length - dot <= 16 ? name.slice(dot) : '';

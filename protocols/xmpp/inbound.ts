@@ -63,6 +63,13 @@ export type ParseResult = ParsedMessage | ParsedInvite | { readonly malformed: s
 
 /** Longest body we pass on; beyond it the text is cut (a UI cannot show megabytes of text anyway). */
 export const MAX_INBOUND_TEXT = 1_048_576 + 1024;
+
+/** Cut to at most `max` UTF-16 units without splitting a surrogate pair (no half emoji). */
+export function truncateText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}
 const MAX_REACTIONS = 64;
 const CHAT_STATES = ['composing', 'paused', 'active', 'inactive', 'gone'] as const;
 
@@ -153,7 +160,9 @@ export function parseMessage(env: Envelope, ctx: ParseContext): ParseResult {
     senderKey = `${room}/${from.resource}`;
     const originId = cleanId(attr(child(msg, 'origin-id', NS.sid), 'id'));
     const nick = ctx.ownNick(room);
-    const mucItem = child(child(msg, 'x', NS.mucUser), 'item');
+    // A real JID inside a live message is whatever the sender wrote: trust it only from the room's
+    // own archive (checked above); live, only the room's occupant presence says who someone is.
+    const mucItem = archiveOk ? child(child(msg, 'x', NS.mucUser), 'item') : undefined;
     const real = parseJid(attr(mucItem, 'jid'))?.bare ?? ctx.occupantRealJid(senderKey);
     own = (nick !== undefined && nick === from.resource) || real === ctx.ownBare || (originId !== undefined && ctx.isOwnOrigin(originId));
     senderId = own ? ctx.ownBare : (real ?? senderKey);
@@ -181,10 +190,11 @@ export function parseMessage(env: Envelope, ctx: ParseContext): ParseResult {
   const messageId = messageIdOf(originId, senderKey, elementId, stanzaId) ?? '';
 
   const delay = parseStamp(attr(child(msg, 'delay', NS.delay), 'stamp'));
-  const ts = env.archive?.ts ?? delay ?? ctx.now();
+  // A delay stamp is the sender's claim: never let it date a message into the future.
+  const ts = env.archive?.ts ?? (delay === undefined ? ctx.now() : Math.min(delay, ctx.now()));
 
   let body = childText(msg, 'body', NS.client);
-  if (body !== undefined && body.length > MAX_INBOUND_TEXT) body = body.slice(0, MAX_INBOUND_TEXT);
+  if (body !== undefined && body.length > MAX_INBOUND_TEXT) body = truncateText(body, MAX_INBOUND_TEXT);
   const attachments = oobAttachments(msg);
   // Clients put the upload URL in the body for old clients; with an oob attachment it is redundant.
   if (body !== undefined && attachments.length === 1 && body.trim() === attachments[0]!.url) body = '';
@@ -260,8 +270,10 @@ export function unwrapLive(stanza: Element, ownBare: string): Envelope | { malfo
   for (const dir of ['received', 'sent'] as const) {
     const wrap = child(stanza, dir, NS.carbons);
     if (!wrap) continue;
-    const fromBare = parseJid(attr(stanza, 'from') ?? ownBare)?.bare;
-    if (fromBare !== ownBare) return { malformed: `forged carbon from ${String(attr(stanza, 'from')).slice(0, 80)}` };
+    // XEP-0280 §11: a carbon must come from our own bare JID (or from no one: our own account).
+    const rawFrom = attr(stanza, 'from');
+    const fromJid = rawFrom === undefined ? parseJid(ownBare) : parseJid(rawFrom);
+    if (!fromJid || fromJid.bare !== ownBare || fromJid.resource !== '') return { malformed: `forged carbon from ${String(attr(stanza, 'from')).slice(0, 80)}` };
     const inner = child(child(wrap, 'forwarded', NS.forward), 'message');
     if (!inner) return { malformed: 'carbon without forwarded message' };
     return { message: inner, via: dir === 'sent' ? 'carbon-sent' : 'carbon-received' };

@@ -16,8 +16,10 @@ export function parseJid(raw: unknown): Jid | null {
   const resource = slash === -1 ? '' : raw.slice(slash + 1);
   const head = slash === -1 ? raw : raw.slice(0, slash);
   const at = head.indexOf('@');
+  if (at === 0 || /[\u0000-\u001f\u007f]/.test(raw)) return null; // eslint-disable-line no-control-regex
   const local = at === -1 ? '' : head.slice(0, at).toLowerCase();
-  const domain = (at === -1 ? head : head.slice(at + 1)).toLowerCase();
+  // A trailing dot names the same (fully qualified) domain: example.com. == example.com
+  const domain = (at === -1 ? head : head.slice(at + 1)).toLowerCase().replace(/\.$/, '');
   if (!domain || domain.includes('@') || /[\s<>"'&]/.test(domain) || /[\s"&'/:<>@]/.test(local)) return null;
   if (local.length > MAX_PART || domain.length > MAX_PART || resource.length > MAX_PART) return null;
   if (slash !== -1 && resource.length === 0) return null;
