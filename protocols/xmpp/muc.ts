@@ -122,6 +122,7 @@ export async function invite(session: XmppSession, room: string, jid: string, re
 export function roomLocalPart(name: string): string {
   const slug = name
     .normalize('NFKD')
+    .replace(/\p{M}+/gu, '') // "Älv" → "alv", not "a-lv"
     .replace(/[^\w-]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .toLowerCase()

@@ -57,7 +57,9 @@ function upsertConversation(store: ChatStore, c: ConversationSummary): void {
 export async function openConversation(api: RendererApi, store: ChatStore, conversationId: ConversationId): Promise<void> {
   const st = store.getState();
   if (st.view.selectedId !== conversationId) st.setView({ selectedId: conversationId, replyTo: null, editing: null });
-  const loaded = st.domain.messages[conversationId] !== undefined || st.view.history[conversationId] !== undefined;
+  // Messages pushed live (a new message in a conversation never opened) do not mean its history
+  // was loaded: only a history load sets the history state.
+  const loaded = st.view.history[conversationId] !== undefined;
   const jobs: Promise<unknown>[] = [
     api.invoke('conversation:open', { conversationId }).then((c) => upsertConversation(store, c)),
   ];

@@ -1,5 +1,6 @@
 // Modal dialog: traps focus, closes on Escape, gives focus back to where it was.
 import { useEffect, useId, useRef } from 'react';
+import { createPortal } from 'react-dom';
 import type { ReactNode, KeyboardEvent } from 'react';
 import { useT } from '../../i18n';
 
@@ -57,7 +58,9 @@ export function Dialog({ title, onClose, children, role = 'dialog', describedBy 
     }
   };
 
-  return (
+  // Portalled to <body>: a dialog opened from inside a message row must not be positioned, and
+  // painted over, by that row (virtual rows are transformed, which traps position: fixed).
+  return createPortal(
     <div className="backdrop" onMouseDown={(e) => { if (e.target === e.currentTarget) onCloseRef.current(); }}>
       <div
         ref={ref}
@@ -77,7 +80,8 @@ export function Dialog({ title, onClose, children, role = 'dialog', describedBy 
         </div>
         {children}
       </div>
-    </div>
+    </div>,
+    document.body,
   );
 }
 

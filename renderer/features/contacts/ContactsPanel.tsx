@@ -55,9 +55,11 @@ export function ContactsPanel(): ReactNode {
           <ul>
             {requests.map((c) => {
               const name = c.name || c.address;
+              // The name goes where the translation puts it ("{name} wants…", "{name} vill…").
+              const [before, after = ''] = t('contacts.wantsToAdd', { name: '\u0000' }).split('\u0000');
               return (
                 <li key={c.id} className="contact">
-                  <p>{t('contacts.wantsToAdd', { name: '' })}<bdi dir="auto">{name}</bdi></p>
+                  <p>{before}<bdi dir="auto">{name}</bdi>{after}</p>
                   <div className="row">
                     <button type="button" className="small primary" aria-label={t('contacts.acceptNamed', { name })}
                       onClick={() => run(api.invoke('contacts:respond', { accountId: c.accountId, address: c.address, accept: true }))}>{t('contacts.accept')}</button>
