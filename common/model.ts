@@ -103,6 +103,11 @@ export interface MessageView {
   readonly senderName: string;
   readonly own: boolean;
   readonly ts: number;
+  /**
+   * The order in which the core stored the message. Archives stamp whole seconds, so messages
+   * with the same `ts` are ordered by this, not by id.
+   */
+  readonly seq: number;
   /** Plain text. The renderer shows it as text (never as HTML). */
   readonly text: string;
   readonly editedAt: number | null;

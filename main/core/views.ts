@@ -116,6 +116,7 @@ export function messageViews(
       senderName: row.sender_name,
       own: row.own === 1,
       ts: row.ts,
+      seq: row.seq,
       text: row.text,
       editedAt: row.edited_at,
       deleted: row.deleted === 1,

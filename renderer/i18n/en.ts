@@ -101,6 +101,8 @@ export const en = {
   'message.you': 'You',
   'message.edited': '(edited)',
   'message.deleted': 'This message was deleted.',
+  'message.showAll': 'Show the whole message ({count} characters)',
+  'message.showLess': 'Show less',
   'message.status.pending': 'Sending…',
   'message.status.sent': 'Sent',
   'message.status.failed': 'Not sent',

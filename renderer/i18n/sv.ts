@@ -103,6 +103,8 @@ export const sv: Record<MessageKey, string> = {
   'message.you': 'Du',
   'message.edited': '(redigerat)',
   'message.deleted': 'Meddelandet har raderats.',
+  'message.showAll': 'Visa hela meddelandet ({count} tecken)',
+  'message.showLess': 'Visa mindre',
   'message.status.pending': 'Skickar…',
   'message.status.sent': 'Skickat',
   'message.status.failed': 'Inte skickat',

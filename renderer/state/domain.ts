@@ -56,6 +56,7 @@ export function compareConversations(a: ConversationSummary, b: ConversationSumm
 
 function compareMessages(a: MessageView, b: MessageView): number {
   if (a.ts !== b.ts) return a.ts - b.ts;
+  if (a.seq !== b.seq) return a.seq - b.seq;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 

@@ -9,8 +9,12 @@ const obj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' 
 const optStr = (v: unknown): boolean => v === undefined || typeof v === 'string';
 const strRecord = (v: unknown): boolean => obj(v) && Object.values(v).every(str);
 
-/** Longest text we keep from the network; more is a bug or an attack, not a chat message. */
-export const MAX_TEXT = 200_000;
+/**
+ * Longest text we keep from the network: above the adapters' own caps (XMPP cuts at 1 MiB), so a
+ * long message the adapter accepted is stored whole; the UI shows long messages collapsed. More
+ * than this is a bug or an attack, not a chat message.
+ */
+export const MAX_TEXT = 1_100_000;
 
 function validMessage(m: unknown): boolean {
   if (!obj(m)) return false;

@@ -65,6 +65,9 @@ class BatchEffects {
 export class Ingestor {
   private queue: Queued[] = [];
   private scheduled = false;
+  /** Seq range for the history page being stored (see ingestHistory); reset on every attempt. */
+  private pagingBase = 0;
+  private pagingSeq = 0;
   /** Malformed events per account since start (diagnostics; the UI gets a notice per batch). */
   readonly malformedCount = new Map<string, number>();
 
@@ -97,6 +100,8 @@ export class Ingestor {
   /** History pages are applied synchronously: the command returns what is now stored. */
   ingestHistory(accountId: string, messages: readonly MessageInfo[]): void {
     this.flush();
+    // An older page is stored below everything stored so far, in its own oldest→newest order.
+    this.pagingBase = this.host.store.seqBelowAll(messages.length);
     this.applyBatch(messages.map((m): Queued => ({ accountId, event: { type: 'message', message: { ...m, fromHistory: true } }, paging: true })));
   }
 
@@ -131,6 +136,7 @@ export class Ingestor {
   private applyAll(batch: readonly Queued[], fx: BatchEffects, isolate: boolean): void {
     const { store, log } = this.host;
     const malformedBefore = new Map(this.malformedCount);
+    this.pagingSeq = this.pagingBase; // a retried batch reuses the same range
     try {
       store.tx(() => {
         for (const { accountId, event, paging } of batch) {
@@ -346,7 +352,7 @@ export class Ingestor {
       client_txn_id: m.clientTxnId ?? null,
       cursor: m.cursor ?? null,
     };
-    store.insertMessage(row);
+    store.insertMessage(row, paging ? this.pagingSeq++ : undefined);
     // Unread: not our own, not paged in by the user, and not backfill already read past.
     const counts = !m.own && !paging && (!m.fromHistory || m.ts > conv.last_read_at);
     store.bumpConversation(convId, m.ts, previewOf(m.text, attachments), counts ? 1 : 0, counts && m.mentionsMe ? 1 : 0);

@@ -134,14 +134,19 @@ const v2: Migration = (db) => {
  * Every message index used to start with the text conversation id, and `messages.id` (a long
  * text key) had its own unique index; new messages land at scattered positions in all of them,
  * so on a million-message profile each insert dirtied a page in three large B-trees. Now:
- *  - conversations get a stable integer `conv_key` (never reused, survives VACUUM);
+ *  - conversations get a stable integer `conv_key` (survives VACUUM; a key is only reused after
+ *    its conversation and all its messages were deleted);
  *  - message indexes use (conv_key, …), a fraction of the size;
  *  - `messages.id` has no index of its own. A message id is derived from its conversation and
  *    either its native id (`conv:enc(native)`) or its client transaction id (`conv#txn`), so the
  *    store finds it through UNIQUE (conv_key, native_id) or UNIQUE (conv_key, client_txn_id);
  *    Store.insertMessage refuses ids of any other form, which keeps ids unique as well;
  *  - reactions lose their foreign key to messages(id) (SQLite needs a unique index on the
- *    parent key); the store deletes a message's reactions explicitly everywhere it deletes it.
+ *    parent key); the store deletes a message's reactions explicitly everywhere it deletes it;
+ *  - messages lose their foreign key to conversations(id): with no index on
+ *    messages.conversation_id, SQLite would scan every message to enforce it on each
+ *    conversation delete (seconds per conversation on a large profile). The store deletes a
+ *    conversation's messages explicitly (by conv_key) before the conversation.
  * The FTS index is keyed by `seq`, which is kept, so it stays valid as it is.
  */
 const v3: Migration = (db) => {
@@ -153,7 +158,7 @@ const v3: Migration = (db) => {
     CREATE TABLE messages_v3 (
       seq INTEGER PRIMARY KEY,
       id TEXT NOT NULL,
-      conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+      conversation_id TEXT NOT NULL,
       native_id TEXT,
       sender_id TEXT NOT NULL,
       sender_name TEXT NOT NULL,

@@ -247,23 +247,33 @@ export class Store {
   findMessageByTxn(conversationId: string, clientTxnId: string): MessageRow | undefined {
     return this.get<MessageRow>(`SELECT ${M} FROM messages WHERE conv_key = (SELECT conv_key FROM conversations WHERE id = ?) AND client_txn_id = ?`, conversationId, clientTxnId);
   }
-  /** Callers run this inside a transaction (the message and its index entry belong together). */
-  insertMessage(m: NewMessageRow): number {
+  /**
+   * Callers run this inside a transaction (the message and its index entry belong together).
+   * `seq` is normally assigned by SQLite (after every stored message); older history pages pass
+   * a seq below every stored one (see `seqBelowAll`), so that messages sharing an archive second
+   * still sort in archive order.
+   */
+  insertMessage(m: NewMessageRow, seq?: number): number {
     const derived =
       (m.native_id !== null && m.id === `${m.conversation_id}:${encodeURIComponent(m.native_id)}`) ||
       (m.client_txn_id !== null && !m.conversation_id.includes('#') && m.id === `${m.conversation_id}#${m.client_txn_id}`);
     if (!derived) throw new Error(`Message id ${m.id} is not derived from its conversation and native or client transaction id`);
     const r = this.run(
-      `INSERT INTO messages (id, conversation_id, native_id, sender_id, sender_name, own, ts, text, edited_at, deleted,
+      `INSERT INTO messages (seq, id, conversation_id, native_id, sender_id, sender_name, own, ts, text, edited_at, deleted,
          reply_to, attachments, refs, status, mentions_me, client_txn_id, cursor, conv_key)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT conv_key FROM conversations WHERE id = ?))`,
-      m.id, m.conversation_id, m.native_id, m.sender_id, m.sender_name, m.own, m.ts, m.text, m.edited_at, m.deleted,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT conv_key FROM conversations WHERE id = ?))`,
+      seq ?? null, m.id, m.conversation_id, m.native_id, m.sender_id, m.sender_name, m.own, m.ts, m.text, m.edited_at, m.deleted,
       m.reply_to, m.attachments, m.refs, m.status, m.mentions_me, m.client_txn_id, m.cursor, m.conversation_id,
     );
-    const seq = Number(r.lastInsertRowid);
+    const stored = Number(r.lastInsertRowid);
     // Indexed here, not by a trigger (see migration v2); the update/delete triggers keep it in sync.
-    if (m.deleted === 0) this.run('INSERT INTO messages_fts (rowid, text) VALUES (?, ?)', seq, m.text);
-    return seq;
+    if (m.deleted === 0) this.run('INSERT INTO messages_fts (rowid, text) VALUES (?, ?)', stored, m.text);
+    return stored;
+  }
+  /** First of `n` consecutive seq values below every stored message (negative rowids are fine). */
+  seqBelowAll(n: number): number {
+    const row = this.get<{ low: number | null }>('SELECT min(seq) AS low FROM messages');
+    return Math.min(row?.low ?? 1, 1) - n;
   }
   /** The server named our pending message (ack or echo). */
   confirmMessage(id: string, nativeId: string, refs: string, status: string, cursor: string | null): void {

@@ -49,6 +49,19 @@ describe('commands', () => {
     await h.core.close();
   });
 
+  it('keeps archive order for messages stamped in the same second across history pages', async () => {
+    const { h, server, accountId } = await connectedCore();
+    const conv = conversationIdFor(accountId, BOB);
+    // 30 archived messages within one second (archives stamp whole seconds), paged 10 at a time.
+    for (let i = 0; i < 30; i++) server.inject(BOB, { id: `s${i}`, text: `same second ${i}`, ts: 5000 }, { live: false });
+    const pages = [await h.call('history:load', { conversationId: conv, limit: 10 })];
+    while (pages.at(-1)!.hasMore) pages.push(await h.call('history:load', { conversationId: conv, before: pages.at(-1)!.messages[0]!.id, limit: 10 }));
+    const all = pages.reverse().flatMap((p) => p.messages);
+    const bySeq = [...all].sort((a, b) => a.seq - b.seq).map((m) => m.text);
+    expect(bySeq).toEqual(Array.from({ length: 30 }, (_, i) => `same second ${i}`));
+    await h.core.close();
+  });
+
   it('edits, deletes and reacts through the adapter and updates the stored message', async () => {
     const { h, server, accountId } = await connectedCore();
     const conv = conversationIdFor(accountId, BOB);

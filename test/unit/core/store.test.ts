@@ -122,6 +122,27 @@ describe('store', () => {
     s.close();
   });
 
+  it('deletes a conversation with its messages, reactions and search entries without touching other conversations', () => {
+    const s = new Store(join(tempDir(), 'p.db'));
+    const [a] = seed(s, ['budget draft', 'lunch tomorrow']);
+    const other = conversationIdFor('a1', 'carol@x');
+    s.upsertConversation({ id: other, account_id: 'a1', native_id: 'carol@x', kind: 'direct', title: 'Carol', is_private: 0, last_activity_at: 0 });
+    s.insertMessage({
+      id: messageIdFor(other, 'c1'), conversation_id: other, native_id: 'c1', sender_id: 'carol@x', sender_name: 'Carol', own: 0, ts: 5, text: 'budget approved',
+      edited_at: null, deleted: 0, reply_to: null, attachments: '[]', refs: '{}', status: 'received', mentions_me: 0, client_txn_id: null, cursor: null,
+    });
+    s.db.prepare('INSERT INTO reactions (message_id, sender_id, key) VALUES (?, ?, ?)').run(a!, 'carol@x', '👍');
+    s.deleteConversation(conversationIdFor('a1', 'bob@x'));
+    expect(s.getMessage(a!)).toBeUndefined();
+    expect(s.db.prepare('SELECT count(*) AS n FROM reactions').get()).toEqual({ n: 0 });
+    expect(hits(s, 'budget')).toEqual(['budget approved']);
+    expect(hits(s, 'lunch')).toEqual([]);
+    // Deletes are explicit: no foreign key on messages that would make SQLite scan every message
+    // of the profile for each deleted conversation.
+    expect(s.db.pragma('foreign_key_list(messages)')).toEqual([]);
+    s.close();
+  });
+
   it('derives the same global ids after a restart and never mixes accounts', () => {
     expect(conversationIdFor('a1', 'room@muc.x')).toBe(conversationIdFor('a1', 'room@muc.x'));
     expect(conversationIdFor('a1', 'x:y')).not.toBe(conversationIdFor('a1:x', 'y'));

@@ -84,6 +84,15 @@ describe('applyPatches', () => {
     expect(s.messages.c1!.byId.b!.text).toBe('edited');
   });
 
+  it('orders messages with the same timestamp by the core\'s storage order, not by id', () => {
+    // Archives stamp whole seconds: "Historik 2" and "Historik 10" share a second.
+    const s = applyPatches(emptyDomain, [{
+      type: 'messages', conversationId: 'c1',
+      messages: [message({ id: 'm10', ts: 5000, seq: 10 }), message({ id: 'm2', ts: 5000, seq: 2 }), message({ id: 'm1', ts: 5000, seq: 1 })],
+    }]);
+    expect(s.messages.c1!.ids).toEqual(['m1', 'm2', 'm10']);
+  });
+
   it('re-sorts when an existing message changes timestamp (server time replaces local echo)', () => {
     let s = applyPatches(emptyDomain, [{ type: 'messages', conversationId: 'c1', messages: [message({ id: 'p', ts: 50, status: 'pending' }), message({ id: 'q', ts: 40 })] }]);
     expect(s.messages.c1!.ids).toEqual(['q', 'p']);

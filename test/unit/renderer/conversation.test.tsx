@@ -30,6 +30,16 @@ describe('Message list', () => {
     expect(log.querySelector('a[href^="javascript"]')).toBeNull();
   });
 
+  it('shows a very long message collapsed with a button to read all of it', async () => {
+    const long = 'Logg: ' + 'rad åäö '.repeat(20_000);
+    const { log } = await openWith([message({ text: long })]);
+    const button = within(log).getByRole('button', { name: `Show the whole message (${long.length.toLocaleString()} characters)` });
+    expect(log.textContent!.length).toBeLessThan(10_000);
+    fireEvent.click(button);
+    expect(log.textContent!.length).toBeGreaterThan(long.length);
+    expect(within(log).getByRole('button', { name: 'Show less' }).getAttribute('aria-expanded')).toBe('true');
+  });
+
   it('turns only http(s) URLs into safe links', async () => {
     const { log } = await openWith([message({ text: 'Se https://example.se/a?b=1, eller javascript:alert(1) och file:///etc/passwd.' })]);
     const links = log.querySelectorAll('a');

@@ -32,7 +32,7 @@ export function conversation(over: Partial<ConversationSummary> = {}): Conversat
 
 export function message(over: Partial<MessageView> = {}): MessageView {
   return {
-    id: 'm1', conversationId: 'c1', senderId: 'bo@agency.se', senderName: 'Bo Berg', own: false, ts: 1_700_000_000_000,
+    id: 'm1', conversationId: 'c1', senderId: 'bo@agency.se', senderName: 'Bo Berg', own: false, ts: 1_700_000_000_000, seq: 1,
     text: 'Hej!', editedAt: null, deleted: false, replyTo: null, reactions: [], attachments: [], status: 'received',
     mentionsMe: false, error: null, ...over,
   };
