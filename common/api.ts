@@ -15,7 +15,7 @@ import type {
   SearchHit,
   OwnPresenceState,
 } from './model';
-import type { AccountId, ConversationId, MessageId } from './ids';
+import type { AccountId, ConversationId, MessageId, ProtocolId } from './ids';
 import type { AppErrorDto, ErrorKind } from './errors';
 
 const id = z.string().min(1).max(512);
@@ -88,6 +88,8 @@ export interface AppSnapshot {
   readonly ownStatusText: string;
   /** 'keystore' in the desktop app; 'keyfile' (weaker, 0600 file) in web mode. */
   readonly secretStorage: 'keystore' | 'keyfile';
+  /** Protocols this build can add accounts for. */
+  readonly protocols: readonly ProtocolId[];
 }
 
 export interface CommandOutputs {

@@ -12,6 +12,7 @@ import { isCommandName, MAX_UPLOAD_BYTES, parseCommand } from '../../common/api'
 import type { AppSnapshot, CommandName, CommandOutputs, commands, IpcResult, Locale, Patch } from '../../common/api';
 import { AppError, toErrorDto } from '../../common/errors';
 import type { AppErrorDto } from '../../common/errors';
+import { PROTOCOLS } from '../../common/ids';
 import type { ProtocolId } from '../../common/ids';
 import { NO_CAPABILITIES, OWN_PRESENCE_STATES } from '../../common/model';
 import type { Capabilities, ContactView, ConversationSummary, MemberView, MessageView, OwnPresenceState, SearchHit } from '../../common/model';
@@ -283,6 +284,7 @@ export class Core implements CoreApi {
       ownPresence: this.ownPresence(),
       ownStatusText: this.store.getSetting(SETTING_STATUS) ?? '',
       secretStorage: this.opts.secrets.kind,
+      protocols: PROTOCOLS.filter((p) => this.opts.adapters[p] !== undefined),
     };
   }
 

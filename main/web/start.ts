@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCore } from '../core/core';
 import { FileSecretStore, SECRET_FILE_NAME } from '../core/secrets/file-secret-store';
-import { createXmppAdapter } from '../../protocols/xmpp/index';
+import { ADAPTERS } from '../../protocols/registry';
 import { ensureProfileDir, installShutdown, parseWebConfig } from './config';
 import { startWebServer } from './server';
 
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   if (warning) process.stderr.write(warning + '\n');
 
   const secrets = FileSecretStore.inProfile(config.profileDir);
-  const core = createCore({ profileDir: config.profileDir, secrets, adapters: { xmpp: createXmppAdapter } });
+  const core = createCore({ profileDir: config.profileDir, secrets, adapters: ADAPTERS });
   const server = await startWebServer({ core, staticDir: config.staticDir, port: config.port });
 
   installShutdown(process, [() => server.close(), () => core.close()]);

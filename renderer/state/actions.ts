@@ -18,7 +18,7 @@ export async function bootstrap(api: RendererApi, store: ChatStore): Promise<voi
     ...replaceAccountsPatches(s.domain, snap.accounts),
     { type: 'presence.own', state: snap.ownPresence, statusText: snap.ownStatusText },
   ]);
-  s.setView({ locale: snap.locale, secretStorage: snap.secretStorage });
+  s.setView({ locale: snap.locale, secretStorage: snap.secretStorage, protocols: snap.protocols });
   const [inbox, contacts] = await Promise.all([
     api.invoke('inbox:list', {}),
     api.invoke('contacts:list', {}).catch(() => null),

@@ -3,7 +3,7 @@ import { createContext, useContext } from 'react';
 import { createStore, useStore } from 'zustand';
 import type { StoreApi } from 'zustand';
 import type { Locale, Patch } from '../../common/api';
-import type { AccountId, ConversationId, MessageId } from '../../common/ids';
+import type { AccountId, ConversationId, MessageId, ProtocolId } from '../../common/ids';
 import type { ConnectionState } from '../bridge/types';
 import { applyPatches, dismissNotice, emptyDomain } from './domain';
 import type { DomainState } from './domain';
@@ -34,6 +34,8 @@ export interface ViewState {
   readonly connection: ConnectionState;
   readonly ready: boolean;
   readonly secretStorage: 'keystore' | 'keyfile' | null;
+  /** Protocols the core can add accounts for (from the snapshot). */
+  readonly protocols: readonly ProtocolId[];
   readonly selectedId: ConversationId | null;
   readonly accountFilter: AccountId | null;
   readonly drafts: Readonly<Record<ConversationId, string>>;
@@ -64,6 +66,7 @@ export function initialView(locale: Locale = defaultLocale()): ViewState {
     connection: 'connecting',
     ready: false,
     secretStorage: null,
+    protocols: ['xmpp'],
     selectedId: null,
     accountFilter: null,
     drafts: {},

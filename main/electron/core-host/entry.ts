@@ -2,7 +2,7 @@
 // and forked by core-bridge.ts). Runs the host-agnostic core, crash-isolated from the window,
 // and talks to the main process over process.parentPort (protocol.ts). Secrets stay in main.
 import { createCore } from '../../core/core';
-import { createXmppAdapter } from '../../../protocols/xmpp/index';
+import { ADAPTERS } from '../../../protocols/registry';
 import { serveCore, type ParentPortLike } from './host';
 
 const port = (process as { parentPort?: ParentPortLike | null }).parentPort;
@@ -11,6 +11,6 @@ if (!port) {
   process.exit(1);
 } else {
   serveCore(port, {
-    createCore: ({ profileDir, secrets }) => createCore({ profileDir, secrets, adapters: { xmpp: createXmppAdapter } }),
+    createCore: ({ profileDir, secrets }) => createCore({ profileDir, secrets, adapters: ADAPTERS }),
   });
 }

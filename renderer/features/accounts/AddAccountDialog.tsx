@@ -10,13 +10,21 @@ import { Dialog } from '../common/Dialog';
 import { ErrorText } from '../common/ErrorText';
 import { IconSpinner } from '../common/Icons';
 
-const ENABLED: readonly ProtocolId[] = ['xmpp'];
 const ALL: readonly ProtocolId[] = ['xmpp', 'matrix', 'mattermost', 'rocketchat'];
+
+/** What a valid address looks like per protocol: user@domain (XMPP), @user:server (Matrix). */
+const ADDRESS_SHAPE: Readonly<Record<ProtocolId, RegExp>> = {
+  xmpp: /^[^\s@/]+@[^\s@/]+$/u,
+  matrix: /^@[^\s:]+:[^\s]+$/u,
+  mattermost: /^\S+$/u,
+  rocketchat: /^\S+$/u,
+};
 
 export function AddAccountDialog({ onClose }: { readonly onClose: () => void }): ReactNode {
   const t = useT();
   const api = useApi();
   const apply = useChat((s) => s.apply);
+  const enabled = useChat((s) => s.view.protocols);
   const [protocol, setProtocol] = useState<ProtocolId>('xmpp');
   const [address, setAddress] = useState('');
   const [password, setPassword] = useState('');
@@ -31,7 +39,7 @@ export function AddAccountDialog({ onClose }: { readonly onClose: () => void }):
     e.preventDefault();
     if (busy) return;
     const addr = address.trim();
-    if (!/^[^\s@]+@[^\s@]+$/u.test(addr)) {
+    if (!ADDRESS_SHAPE[protocol].test(addr)) {
       setInvalid(true);
       return;
     }
@@ -62,8 +70,8 @@ export function AddAccountDialog({ onClose }: { readonly onClose: () => void }):
           <span>{t('addAccount.protocol')}</span>
           <select value={protocol} onChange={(e) => setProtocol(e.target.value as ProtocolId)} aria-describedby={ids.soon}>
             {ALL.map((p) => (
-              <option key={p} value={p} disabled={!ENABLED.includes(p)}>
-                {ENABLED.includes(p) ? t(`protocol.${p}`) : t('addAccount.comingSoon', { protocol: t(`protocol.${p}`) })}
+              <option key={p} value={p} disabled={!enabled.includes(p)}>
+                {enabled.includes(p) ? t(`protocol.${p}`) : t('addAccount.comingSoon', { protocol: t(`protocol.${p}`) })}
               </option>
             ))}
           </select>
@@ -83,7 +91,7 @@ export function AddAccountDialog({ onClose }: { readonly onClose: () => void }):
             aria-invalid={invalid || error?.kind === 'auth' ? true : undefined}
             aria-describedby={`${ids.hint}${error || invalid ? ` ${ids.err}` : ''}`}
           />
-          <small id={ids.hint} className="muted">{t('addAccount.addressHint')}</small>
+          <small id={ids.hint} className="muted">{t(protocol === 'matrix' ? 'addAccount.addressHintMatrix' : 'addAccount.addressHint')}</small>
         </label>
         <label className="field">
           <span>{t('addAccount.password')}</span>
@@ -102,14 +110,14 @@ export function AddAccountDialog({ onClose }: { readonly onClose: () => void }):
           <label className="field">
             <span>{t('addAccount.serviceUrl')} <span className="muted">{t('common.optional')}</span></span>
             <input type="text" spellCheck={false} autoComplete="off" value={serviceUrl} onChange={(e) => setServiceUrl(e.target.value)} aria-describedby={ids.urlHint} />
-            <small id={ids.urlHint} className="muted">{t('addAccount.serviceUrlHint')}</small>
+            <small id={ids.urlHint} className="muted">{t(protocol === 'matrix' ? 'addAccount.serviceUrlHintMatrix' : 'addAccount.serviceUrlHint')}</small>
           </label>
           <label className="check">
             <input type="checkbox" checked={allowPlaintext} onChange={(e) => setAllowPlaintext(e.target.checked)} />
             <span>{t('addAccount.allowPlaintext')}</span>
           </label>
         </details>
-        {invalid ? <p className="error" role="alert" id={ids.err}>{t('addAccount.invalidAddress')}</p> : <ErrorText error={error} id={ids.err} />}
+        {invalid ? <p className="error" role="alert" id={ids.err}>{t(protocol === 'matrix' ? 'addAccount.invalidAddressMatrix' : 'addAccount.invalidAddress')}</p> : <ErrorText error={error} id={ids.err} />}
         {busy ? <p role="status" className="progress"><IconSpinner /> {t('addAccount.connecting')}</p> : null}
         <div className="dialog-actions">
           <button type="button" onClick={onClose}>{t('common.cancel')}</button>

@@ -40,15 +40,29 @@ describe('Add account dialog', () => {
     expect(screen.getByRole('alert').textContent).toBe('Fel användarnamn eller lösenord.');
   });
 
-  it('offers only XMPP; the other protocols are shown as coming soon', async () => {
+  it('offers the protocols the core supports; the others are shown as coming soon', async () => {
     await renderApp(fakeApi());
     fireEvent.click(screen.getByRole('button', { name: 'Add account' }));
     const options = screen.getAllByRole('option') as HTMLOptionElement[];
     const byValue = Object.fromEntries(options.map((o) => [o.value, o]));
     expect(byValue.xmpp!.disabled).toBe(false);
-    expect(byValue.matrix!.disabled).toBe(true);
-    expect(byValue.matrix!.textContent).toBe('Matrix (coming soon)');
+    expect(byValue.matrix!.disabled).toBe(false);
+    expect(byValue.mattermost!.disabled).toBe(true);
     expect(byValue.rocketchat!.disabled).toBe(true);
+    expect(byValue.rocketchat!.textContent).toBe('Rocket.Chat (coming soon)');
+  });
+
+  it('asks for a Matrix ID when Matrix is chosen and refuses an XMPP-style address', async () => {
+    const api = fakeApi();
+    await renderApp(api);
+    fireEvent.click(screen.getByRole('button', { name: 'Add account' }));
+    fireEvent.change(screen.getByRole('combobox', { name: /Chat system/ }), { target: { value: 'matrix' } });
+    expect(screen.getByText('Your Matrix ID, for example @anna:agency.se')).toBeTruthy();
+    fireEvent.change(screen.getByRole('textbox', { name: /^Address/ }), { target: { value: 'anna@agency.se' } });
+    fireEvent.change(screen.getByLabelText('Password', { exact: true }), { target: { value: 'pw' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Connect' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('Enter your Matrix ID as @user:server.');
+    expect(api.calls.some((c) => c.cmd === 'accounts:add')).toBe(false);
   });
 
   it('sends advanced options, shows progress, closes on success and lists the account', async () => {

@@ -70,7 +70,7 @@ export function fakeApi(init: Partial<FakeData> = {}): FakeApi {
   const calls: { cmd: CommandName; input: unknown }[] = [];
   const handlers = new Map<CommandName, Handler>();
   const snapshot = (): AppSnapshot => ({
-    version: 'test', locale: data.locale, accounts: data.accounts, ownPresence: 'available', ownStatusText: '', secretStorage: 'keystore',
+    version: 'test', locale: data.locale, accounts: data.accounts, ownPresence: 'available', ownStatusText: '', secretStorage: 'keystore', protocols: ['xmpp', 'matrix'],
   });
   const defaults: Partial<Record<CommandName, Handler>> = {
     'app:snapshot': () => snapshot(),
