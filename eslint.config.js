@@ -13,7 +13,7 @@ const layer = (files, forbidden, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '.tmp/**', 'patches/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.venv-synapse/**', 'release/**', 'test-results/**', 'playwright-report/**', '.tmp/**', 'patches/**'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
