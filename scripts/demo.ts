@@ -4,7 +4,11 @@
 import WebSocket from 'ws';
 import { startProsody } from '../test/servers/prosody/prosody';
 import { startWebApp } from '../test/helpers/web-app';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { createXmppAdapter } from '../protocols/xmpp';
+import { createMatrixAdapter } from '../protocols/matrix';
+import { startSynapse, synapseVenv, type SynapseServer } from '../test/servers/synapse/synapse';
 import type { ProtocolAdapter } from '../protocols/contract';
 import type { IpcResult, ServerFrame } from '../common/api';
 
@@ -38,18 +42,34 @@ async function apiClient(url: string): Promise<{ call(cmd: string, input: unknow
   };
 }
 
-/** "Bo Berg" answers every direct or room message that is not his own. */
-function answerAsBo(bo: ProtocolAdapter, roomId: string): void {
-  bo.onEvent((e) => {
-    if (e.type === 'subscription.request') void bo.contacts?.respond(e.address, true);
+/** A peer who answers every direct message, and room messages that name them. */
+function answerAs(peer: ProtocolAdapter, name: string, roomId: string | null): void {
+  peer.onEvent((e) => {
+    if (e.type === 'subscription.request') void peer.contacts?.respond(e.address, true);
     if (e.type !== 'message' || e.message.own || e.message.fromHistory) return;
     const { conversationId, text } = e.message;
-    if (conversationId === roomId && !/\bbo\b/i.test(text)) return; // in the room, only when addressed
-    void bo.typing?.set(conversationId, true);
+    if (conversationId === roomId && !new RegExp(`\\b${name}\\b`, 'i').test(text)) return;
+    void peer.typing?.set(conversationId, true);
     setTimeout(() => {
-      void bo.send(conversationId, { clientTxnId: `bo-${Date.now()}`, text: `Tack! Jag har läst: «${text.slice(0, 200)}» /Bo` });
+      void peer.send(conversationId, { clientTxnId: `${name}-${Date.now()}`, text: `Tack! Jag har läst: «${text.slice(0, 200)}» /${name}` });
     }, 900);
   });
+}
+
+/** Matrix too, when the Synapse virtualenv is installed (scripts/synapse/ensure-venv.sh). */
+async function startMatrixPeer(): Promise<{ synapse: SynapseServer; sara: ProtocolAdapter } | null> {
+  if (!existsSync(join(synapseVenv(), 'bin', 'python'))) {
+    console.log('(Matrix skipped: run scripts/synapse/ensure-venv.sh once to include a local Synapse.)');
+    return null;
+  }
+  console.log('Starting a local Synapse (Matrix) server…');
+  const synapse = await startSynapse();
+  await synapse.registerUser('alice', 'alice-demo');
+  await synapse.registerUser('sara', 'sara-demo');
+  const sara = createMatrixAdapter({ address: '@sara:localhost', serviceUrl: synapse.baseUrl, allowPlaintext: true }, { log: quiet, now: () => Date.now() });
+  await sara.connect({ credentials: { kind: 'password', password: 'sara-demo' }, syncState: {} });
+  answerAs(sara, 'Sara', null);
+  return { synapse, sara };
 }
 
 async function main(): Promise<void> {
@@ -69,7 +89,8 @@ async function main(): Promise<void> {
   await carol.presence?.set('dnd', 'I möte till 15:00');
   const room = await bo.rooms!.create({ name: 'Samverkansgruppen', members: [`alice@${prosody.domain}`, `carol@${prosody.domain}`] });
   await carol.rooms!.join(room.id);
-  answerAsBo(bo, room.id);
+  answerAs(bo, 'Bo', room.id);
+  const matrix = await startMatrixPeer();
 
   console.log('Starting Samverka in web mode…');
   const app = await startWebApp();
@@ -82,18 +103,24 @@ async function main(): Promise<void> {
   const boDm = await bo.direct!.open(`alice@${prosody.domain}`);
   await bo.send(boDm.id, { clientTxnId: `bo-hello-${Date.now()}`, text: 'Hej Alice! Välkommen till Samverka. Skriv något så svarar jag.' });
   await carol.send(room.id, { clientTxnId: `carol-hello-${Date.now()}`, text: 'Hej allihop, mötesanteckningarna från i går ligger i ärendet. Bo, kan du titta?' });
+  if (matrix) {
+    await api.call('accounts:add', { protocol: 'matrix', address: '@alice:localhost', password: 'alice-demo', serviceUrl: matrix.synapse.baseUrl, allowPlaintext: true });
+    const dm = await matrix.sara.direct!.open('@alice:localhost');
+    await matrix.sara.send(dm.id, { clientTxnId: `sara-hello-${Date.now()}`, text: 'Hej Alice, Sara här på Matrix. Skriv något så svarar jag.' });
+  }
 
   console.log('\nSamverka demo is running.');
   console.log(`  Open: ${app.url}`);
   console.log(`  Signed in as alice@${prosody.domain}. Bo answers direct messages, and room messages that mention him.`);
   console.log(`  XMPP server: ${prosody.serviceUrl} (users alice / bo / carol, passwords <user>-demo)`);
+  if (matrix) console.log(`  Matrix server: ${matrix.synapse.baseUrl} (users @alice / @sara :localhost; Sara answers direct messages)`);
   console.log('  Press Ctrl+C to stop.');
 
   const stop = async (): Promise<void> => {
     api.close();
-    await Promise.allSettled([bo.disconnect(), carol.disconnect()]);
+    await Promise.allSettled([bo.disconnect(), carol.disconnect(), matrix?.sara.disconnect()]);
     await app.stop();
-    await prosody.dispose();
+    await Promise.allSettled([prosody.dispose(), matrix?.synapse.dispose()]);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());
