@@ -40,6 +40,22 @@ export const commands = {
     /** Only honoured for loopback servers: allow authentication without TLS. */
     allowPlaintext: z.boolean().optional(),
   }),
+  /**
+   * Sign in through the system browser (SSO, RFC 8252 loopback redirect). The core starts a
+   * one-shot listener on 127.0.0.1 and returns the URL for the host to open; the outcome arrives
+   * as an `sso` patch (and from accounts:ssoStatus). No password passes through the app.
+   */
+  'accounts:startSso': z.object({
+    protocol: z.enum(PROTOCOLS),
+    /** The server name (agency.se) or the user's id (@anna:agency.se); optional with serviceUrl. */
+    address: z.string().max(320).optional(),
+    serviceUrl: z.string().max(512).optional(),
+    allowPlaintext: z.boolean().optional(),
+    /** A specific identity provider; without it the server lets the user choose. */
+    providerId: z.string().min(1).max(255).optional(),
+  }),
+  'accounts:ssoStatus': z.object({ ssoId: id }),
+  'accounts:cancelSso': z.object({ ssoId: id }),
   'accounts:remove': z.object({ accountId: id }),
   'accounts:reconnect': z.object({ accountId: id }),
   'accounts:updatePassword': z.object({ accountId: id, password: z.string().min(1).max(1024) }),
@@ -92,10 +108,37 @@ export interface AppSnapshot {
   readonly protocols: readonly ProtocolId[];
 }
 
+/** Where a browser sign-in (accounts:startSso) is. */
+export type SsoState = 'waiting' | 'completing' | 'done' | 'failed';
+/**
+ * Why a browser sign-in failed, for a precise message: no redirect in time, cancelled in the app,
+ * the identity provider or server said no (redirect without a token), the server refused the
+ * token, or anything else (then `error.kind` says more, e.g. network or conflict).
+ */
+export type SsoFailure = 'timeout' | 'cancelled' | 'denied' | 'refused' | 'error';
+export interface SsoStatus {
+  readonly ssoId: string;
+  readonly state: SsoState;
+  /** The new account, when done. */
+  readonly account?: AccountSummary;
+  readonly failure?: SsoFailure;
+  readonly error?: AppErrorDto;
+}
+export interface SsoStart {
+  readonly ssoId: string;
+  /** Open this in the system browser (http/https only). */
+  readonly url: string;
+  /** When the core stops waiting for the browser (epoch ms). */
+  readonly expiresAt: number;
+}
+
 export interface CommandOutputs {
   'app:snapshot': AppSnapshot;
   'settings:setLocale': null;
   'accounts:add': AccountSummary;
+  'accounts:startSso': SsoStart;
+  'accounts:ssoStatus': SsoStatus;
+  'accounts:cancelSso': null;
   'accounts:remove': null;
   'accounts:reconnect': null;
   'accounts:updatePassword': null;
@@ -135,6 +178,8 @@ export type Patch =
   | { readonly type: 'contact'; readonly contact: ContactView }
   | { readonly type: 'contact.removed'; readonly contactId: string }
   | { readonly type: 'presence.own'; readonly state: OwnPresenceState; readonly statusText: string }
+  /** A browser sign-in changed state (accounts:startSso). */
+  | { readonly type: 'sso'; readonly status: SsoStatus }
   | { readonly type: 'notice'; readonly level: 'info' | 'warn' | 'error'; readonly code: NoticeCode; readonly params: Readonly<Record<string, string>> };
 
 /** Notices are translated by the renderer from their code. */

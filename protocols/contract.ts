@@ -28,11 +28,29 @@ export interface AccountConfig {
 
 export type Credentials =
   | { readonly kind: 'password'; readonly password: string }
-  | { readonly kind: 'token'; readonly token: string };
+  | { readonly kind: 'token'; readonly token: string }
+  /**
+   * A one-time token from a browser sign-in (SSO, see SsoFeature): Matrix `loginToken`. connect()
+   * trades it for a session and returns that as `renewedCredentials`; it is never stored.
+   */
+  | { readonly kind: 'sso-token'; readonly token: string };
+
+/**
+ * A private per-account directory and a 32-byte key for state the adapter must keep across
+ * restarts and that the core does not understand (e.g. Matrix end-to-end encryption keys). The
+ * adapter writes only inside `dir` and only encrypted under `key`. The key is fetched when needed
+ * (at connect) because it lives in the async SecretStore while adapters are created synchronously.
+ */
+export interface AdapterStorage {
+  readonly dir: string;
+  key(): Promise<Uint8Array>;
+}
 
 export interface AdapterContext {
   readonly log: AdapterLogger;
   now(): number;
+  /** Absent: the adapter keeps such state in memory only (and says so, e.g. EncryptionStatus.persistent). */
+  readonly storage?: AdapterStorage;
 }
 
 /** Opaque per-account sync state the adapter asks the core to persist (e.g. last archive ids). */
@@ -60,6 +78,8 @@ export interface ConversationInfo {
   readonly isPrivate: boolean;
   /** Epoch ms of the last known activity, if the server says. */
   readonly lastActivityAt?: number;
+  /** End-to-end encrypted (Matrix m.room.encryption). Absent = not known / not encrypted. */
+  readonly encrypted?: boolean;
 }
 
 /** The protocol's references to one message, kept by the core and handed back for edits etc. */
@@ -97,6 +117,12 @@ export interface MessageInfo {
   readonly refs: NativeRefs;
   /** True when this came from history (archive/backfill), not live. */
   readonly fromHistory?: boolean;
+  /**
+   * An end-to-end encrypted message we cannot decrypt (yet): `text` is '' and the UI shows a
+   * translated placeholder. If the keys arrive later, the same id is emitted again as a normal
+   * message and replaces it.
+   */
+  readonly undecryptable?: true;
 }
 
 export interface OutgoingMessage {
@@ -206,6 +232,53 @@ export interface DirectFeature {
   open(address: string): Promise<ConversationInfo>;
 }
 
+export interface SsoProvider {
+  /** The server's id for the identity provider (Matrix: `identity_providers[].id`). */
+  readonly id: string;
+  readonly name: string;
+}
+/**
+ * Sign-in through the system browser (RFC 8252 loopback redirect). The core listens on
+ * `redirectUrl`, opens `loginUrl(…)` in the browser and, when the server redirects back with a
+ * one-time token, connects with `{ kind: 'sso-token', token }`. Works before connect(): the
+ * account's address may be just the server name.
+ */
+export interface SsoFeature {
+  /** The identity providers offered; rejects with `unsupported` when the server has no SSO login. */
+  providers(): Promise<readonly SsoProvider[]>;
+  /** The URL to open in the browser; the server appends the token to `redirectUrl`. */
+  loginUrl(redirectUrl: string, providerId?: string): Promise<string>;
+  /** Name of the query parameter that carries the one-time token back (Matrix: `loginToken`). */
+  readonly tokenParam: string;
+}
+
+export interface EncryptionStatus {
+  /** Encryption is running for this account. */
+  readonly enabled: boolean;
+  /** Keys survive a restart (the adapter has AdapterStorage); otherwise each start is a new device. */
+  readonly persistent: boolean;
+  readonly deviceId: string;
+  /** Our cross-signing keys exist and this device has the private parts. */
+  readonly crossSigningReady: boolean;
+  /** This device is signed by our own cross-signing identity. */
+  readonly deviceVerified: boolean;
+  /** Secret storage (recovery key) is set up on the server. */
+  readonly secretStorageReady: boolean;
+  /** Version of the server-side key backup this device uploads to, or null. */
+  readonly keyBackupVersion: string | null;
+}
+export interface EncryptionFeature {
+  status(): Promise<EncryptionStatus>;
+  /**
+   * Create cross-signing keys, secret storage and a key backup, all protected by a new recovery
+   * key, which is returned once for the user to write down. `password` is used only if the server
+   * asks for it (user-interactive auth to upload cross-signing keys).
+   */
+  setupRecovery(opts?: { password?: string }): Promise<{ recoveryKey: string }>;
+  /** On a new device: unlock secret storage, verify this device and restore history keys from backup. */
+  restoreWithRecoveryKey(recoveryKey: string): Promise<void>;
+}
+
 export interface ProtocolAdapter {
   readonly protocol: ProtocolId;
   connect(opts: ConnectOptions): Promise<ConnectResult>;
@@ -231,6 +304,8 @@ export interface ProtocolAdapter {
   readonly rooms?: RoomFeature;
   readonly files?: FileFeature;
   readonly direct?: DirectFeature;
+  readonly sso?: SsoFeature;
+  readonly encryption?: EncryptionFeature;
 }
 
 export type AdapterFactory = (config: AccountConfig, ctx: AdapterContext) => ProtocolAdapter;

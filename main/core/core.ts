@@ -33,6 +33,7 @@ import { makeSnippet, queryTerms, toFtsQuery } from './search/fts-query';
 import { credentialsKey } from './secrets/file-secret-store';
 import type { AccountRow, ConversationRow, MessageRow } from './store/rows';
 import { Store } from './store/store';
+import { SsoLogins } from './sso/sso-logins';
 import { attachmentsOf, contactView, conversationView, messageViews, parseJson, previewOf, refsOf } from './views';
 
 export const DB_FILE_NAME = 'samverka.db';
@@ -50,6 +51,17 @@ export interface CoreOptions {
   /** Source of randomness for backoff jitter. */
   readonly random?: () => number;
   readonly version?: string;
+  /** How long a browser sign-in (accounts:startSso) waits for the redirect; default 5 min. */
+  readonly ssoTimeoutMs?: number;
+}
+
+/** A validated new account before it connected (accounts:add, accounts:startSso). */
+interface NewAccount {
+  readonly protocol: ProtocolId;
+  readonly factory: AdapterFactory;
+  readonly address: string;
+  readonly serviceUrl: string | undefined;
+  readonly allowPlaintext: boolean;
 }
 
 type Input<C extends CommandName> = z.output<(typeof commands)[C]>;
@@ -77,6 +89,7 @@ export class Core implements CoreApi {
   private readonly ingestor: Ingestor;
   private readonly outbox: Outbox;
   private readonly accounts = new Map<string, AccountRuntime>();
+  private readonly sso: SsoLogins;
   private closed = false;
 
   constructor(private readonly opts: CoreOptions) {
@@ -85,6 +98,7 @@ export class Core implements CoreApi {
     this.random = opts.random ?? Math.random;
     this.store = new Store(join(opts.profileDir, DB_FILE_NAME));
     this.patches = new PatchBatcher(this.scheduler, this.log);
+    this.sso = new SsoLogins(opts.ssoTimeoutMs);
     this.typing = new TypingTracker(this.scheduler, (c) => this.emitConversation(c));
     const emitters = {
       emitMessages: (c: string, ids: readonly string[]) => this.emitMessages(c, ids),
@@ -147,6 +161,7 @@ export class Core implements CoreApi {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.sso.closeAll();
     const runtimes = [...this.accounts.values()];
     for (const rt of runtimes) this.retire(rt);
     await Promise.allSettled(runtimes.map((rt) => rt.adapter?.disconnect()));
@@ -165,6 +180,12 @@ export class Core implements CoreApi {
       return null;
     },
     'accounts:add': (i) => this.addAccount(i),
+    'accounts:startSso': (i) => this.startSso(i),
+    'accounts:ssoStatus': async ({ ssoId }) => this.sso.status(ssoId),
+    'accounts:cancelSso': async ({ ssoId }) => {
+      this.sso.cancel(ssoId);
+      return null;
+    },
     'accounts:remove': (i) => this.removeAccount(i.accountId),
     'accounts:reconnect': async ({ accountId }) => {
       const rt = this.runtime(accountId);
@@ -290,6 +311,11 @@ export class Core implements CoreApi {
 
   // ── accounts ─────────────────────────────────────────────────────────────────────────────────
   private async addAccount(i: Input<'accounts:add'>): Promise<ReturnType<typeof accountSummary>> {
+    return this.addNewAccount(this.newAccount(i), { kind: 'password', password: i.password });
+  }
+
+  /** accounts:add's checks: an adapter for the protocol, a valid URL, plaintext only on loopback. */
+  private newAccount(i: { protocol: ProtocolId; address: string; serviceUrl?: string | undefined; allowPlaintext?: boolean | undefined }): NewAccount {
     const factory = this.opts.adapters[i.protocol];
     if (!factory) throw new AppError('unsupported', `${i.protocol} is not available in this build`);
     if (i.serviceUrl !== undefined && i.serviceUrl !== '') {
@@ -303,15 +329,46 @@ export class Core implements CoreApi {
     if (i.allowPlaintext && !plaintextAllowedFor(i.address, serviceUrl)) {
       throw new AppError('insecure', 'Unencrypted sign-in is only allowed for servers on this computer (127.0.0.1, ::1, localhost)');
     }
-    const id = accountIdFor(i.protocol, i.address, serviceUrl);
-    if (this.accounts.has(id)) throw new AppError('conflict', 'This account is already added');
+    return { protocol: i.protocol, factory, address: i.address, serviceUrl, allowPlaintext: i.allowPlaintext === true };
+  }
 
-    const row = {
-      id, protocol: i.protocol, address: i.address, server: serverOf(i.address, serviceUrl), service_url: serviceUrl ?? null,
-      allow_plaintext: i.allowPlaintext ? 1 : 0, created_at: this.scheduler.now(), settings: '{}', self_id: null, self_name: null,
+  /** Browser sign-in (main/core/sso): the address may be only the server name, or absent with a serviceUrl. */
+  private startSso(i: Input<'accounts:startSso'>): Promise<CommandOutputs['accounts:startSso']> {
+    const serviceUrl = i.serviceUrl === '' ? undefined : i.serviceUrl;
+    const address = (i.address ?? '').trim() || (serviceUrl !== undefined ? serverOf('', serviceUrl) : '');
+    if (address === '') throw new AppError('invalid_input', 'Enter the server name or the server address');
+    const n = this.newAccount({ protocol: i.protocol, address, serviceUrl, allowPlaintext: i.allowPlaintext });
+    return this.sso.start(
+      {
+        prepare: () => ({
+          adapter: n.factory({ address: n.address, ...(n.serviceUrl !== undefined ? { serviceUrl: n.serviceUrl } : {}), allowPlaintext: n.allowPlaintext }, {
+            log: this.log,
+            now: () => this.scheduler.now(),
+          }),
+          complete: (credentials) => this.addNewAccount(n, credentials),
+        }),
+        emit: (p) => this.patches.push(p),
+        now: () => this.scheduler.now(),
+        log: this.log,
+      },
+      i.providerId,
+    );
+  }
+
+  /**
+   * Connect a new account, then store its secret and row. With an SSO token the address is only a
+   * hint (maybe just the server name): the account is named by the user id the server signed in.
+   */
+  private async addNewAccount(n: NewAccount, credentials: Credentials): Promise<ReturnType<typeof accountSummary>> {
+    const named = credentials.kind !== 'sso-token';
+    let id = accountIdFor(n.protocol, n.address, n.serviceUrl);
+    if (named && this.accounts.has(id)) throw new AppError('conflict', 'This account is already added');
+
+    let row = {
+      id, protocol: n.protocol, address: n.address, server: serverOf(n.address, n.serviceUrl), service_url: n.serviceUrl ?? null,
+      allow_plaintext: n.allowPlaintext ? 1 : 0, created_at: this.scheduler.now(), settings: '{}', self_id: null, self_name: null,
     };
-    const rt = this.createRuntime(row, factory);
-    const credentials: Credentials = { kind: 'password', password: i.password };
+    const rt = this.createRuntime(row, n.factory);
     let result;
     try {
       result = await this.withTimeout(rt.adapter!.connect({ credentials, syncState: {} }), CONNECT_TIMEOUT_MS);
@@ -320,13 +377,25 @@ export class Core implements CoreApi {
       await rt.adapter?.disconnect().catch(() => undefined);
       throw e instanceof AppError ? e : new AppError(toErrorDto(e).kind, toErrorDto(e).message);
     }
+    if (!named) {
+      id = accountIdFor(n.protocol, result.selfId, n.serviceUrl);
+      row = { ...row, id, address: result.selfId, server: serverOf(result.selfId, n.serviceUrl) };
+      rt.row = row;
+    }
     if (this.closed || this.accounts.has(id)) {
       this.retire(rt);
       await rt.adapter?.disconnect().catch(() => undefined);
       throw new AppError('conflict', 'This account is already added');
     }
     // The secret first: an account row without its secret would only ever need attention.
-    await this.opts.secrets.set(credentialsKey(id), JSON.stringify(result.renewedCredentials ?? credentials));
+    // A one-time SSO token is never kept: the adapter returns the session it was traded for.
+    const secret = result.renewedCredentials ?? credentials;
+    if (secret.kind === 'sso-token') {
+      this.retire(rt);
+      await rt.adapter?.disconnect().catch(() => undefined);
+      throw new AppError('server', 'The sign-in gave no lasting session');
+    }
+    await this.opts.secrets.set(credentialsKey(id), JSON.stringify(secret));
     try {
       rt.capabilities = rt.adapter!.capabilities();
       this.store.insertAccount({ ...row, self_id: result.selfId, self_name: result.selfName, settings: JSON.stringify({ capabilities: rt.capabilities }) });
@@ -406,7 +475,7 @@ export class Core implements CoreApi {
       onChange: (s) => {
         if (withAdapter.closed) return;
         this.patches.push({ type: 'account', account: this.accountView(withAdapter) });
-        if (s.state === 'connected') this.outbox.kick(row.id);
+        if (s.state === 'connected') this.outbox.kick(withAdapter.row.id);
         else if (s.state !== 'connecting') this.forgetPresence(withAdapter);
       },
     });

@@ -3,6 +3,13 @@
 // events itself (events.ts) and does its own REST calls for sending (txnId-idempotent PUTs),
 // history, relations and media, so every path goes through one mapper and one error translation.
 //
+// End-to-end encryption (e2ee.ts, crypto-store/): the Rust crypto is initialised on every connect;
+// with ctx.storage its store is restored from and saved to an encrypted file, and every request
+// of this account waits until the store's changes are on disk (fetchFn). Encrypted events are
+// decrypted before the mapper sees them; what cannot be decrypted is emitted as an `undecryptable`
+// placeholder and re-emitted with the same id when the keys arrive. Sends into encrypted rooms are
+// encrypted here and PUT with the same txnId-idempotent call as clear ones.
+//
 // Sync resumption (see catchUp()): the SDK's MemoryStore cannot resume from a saved token, so
 // every connect does a normal initial /sync (T0 = its next_batch). Messages between the saved
 // token S and T0 are fetched per joined room with /messages?dir=b&from=T0&to=S (sync tokens are
@@ -13,7 +20,7 @@ import { ClientEvent, EventTimeline, HttpApiEvent, RoomEvent, RoomMemberEvent, S
 import type { MatrixEvent, Room, RoomMember, SyncStateData, User } from 'matrix-js-sdk';
 import type {
   AccountConfig, AdapterContext, AdapterEvent, AdapterListener, AttachmentInfo, ConnectOptions, ConnectResult, ConversationInfo,
-  DeleteFeature, DirectFeature, EditFeature, FileFeature, HistoryPage, HistoryRequest, MemberInfo, MessageInfo,
+  DeleteFeature, DirectFeature, EditFeature, EncryptionFeature, FileFeature, HistoryPage, HistoryRequest, MemberInfo, MessageInfo,
   OutgoingMessage, PresenceFeature, ProtocolAdapter, ReactionFeature, ReceiptFeature, RoomFeature, SendAck, TypingFeature,
 } from '../contract';
 import type { Capabilities, PresenceState } from '../../common/model';
@@ -21,18 +28,22 @@ import { NO_CAPABILITIES } from '../../common/model';
 import { AppError } from '../../common/errors';
 import { EventHub } from '../base/emitter';
 import { BoundedSet } from '../base/bounded';
-import { createMatrixClient, probingFetch, startSync } from './sdk';
+import { createMatrixClient, initCrypto, probingFetch, startSync } from './sdk';
 import type { FetchProbe, MatrixClient } from './sdk';
 import { toAppError } from './errors';
 import { resolveHomeserver } from './discovery';
 import type { Homeserver } from './discovery';
 import { isEventId, isRoomAlias, isRoomId, parseUserId } from './ids';
 import type { UserId } from './ids';
-import { asRawEvent, parseEvent, ReactionIndex, MAX_TEXT } from './events';
+import { asRawEvent, parseEvent, ReactionIndex, MAX_TEXT, undecryptableMessage } from './events';
+import { decryptEvent, decryptRaw, encryptFor, encryptionFeature, ENCRYPTION_STATE, RecoveryKeyHolder } from './e2ee';
+import type { Decrypted } from './e2ee';
+import { CryptoStore } from './crypto-store';
 import type { RawEvent, Self } from './events';
 import { Rest, enc, field, stringField } from './rest';
 import { download, upload } from './media';
 import type { MediaContext } from './media';
+import { MatrixSso } from './sso';
 
 type Phase = 'idle' | 'connecting' | 'connected' | 'closing';
 
@@ -56,7 +67,7 @@ const CONNECT_TIMEOUT_MS = 60_000;
 const CATCH_UP_PAGE = 100;
 const CATCH_UP_MAX_EVENTS_PER_ROOM = 5_000;
 const HISTORY_MAX_REQUESTS = 20;
-const MESSAGE_FILTER = { types: ['m.room.message'] };
+const MESSAGE_FILTER = { types: ['m.room.message', 'm.room.encrypted'] };
 
 export function parseTokenCredentials(token: string): Session | null {
   try {
@@ -93,7 +104,24 @@ export class MatrixAdapter implements ProtocolAdapter {
   private session: Session | null = null;
   private hs: Homeserver | null = null;
   private readonly probe: FetchProbe = { lastError: null };
-  private readonly fetchFn = probingFetch(this.probe);
+  private readonly netFetch = probingFetch(this.probe);
+  private cryptoStore: CryptoStore | null = null;
+  private readonly recoveryKeys = new RecoveryKeyHolder();
+  /** Live events in order: decryption is async, emission must not overtake. */
+  private liveChain: Promise<void> = Promise.resolve();
+  /** Every request of this account: first the crypto store's unsaved changes go to disk. */
+  private readonly fetchFn: typeof globalThis.fetch = async (input, init) => {
+    const store = this.cryptoStore;
+    if (store) {
+      try {
+        await store.beforeRequest();
+      } catch (e) {
+        // Never let the server see keys we could not save.
+        throw new AppError('crypto', `could not save the encryption keys: ${String(e).slice(0, 200)}`, { cause: e });
+      }
+    }
+    return this.netFetch(input, init);
+  };
   private caps: Capabilities = NO_CAPABILITIES;
   private self: Self = { userId: '', localpart: '', displayName: '' };
   private info: MatrixServerInfo | null = null;
@@ -113,10 +141,19 @@ export class MatrixAdapter implements ProtocolAdapter {
   private syncChain: Promise<void> = Promise.resolve();
   private readonly autoJoining = new Set<string>();
 
+  private ssoFeature: MatrixSso | null = null;
+
   constructor(
-    private readonly config: AccountConfig,
+    // Not readonly: an SSO login (sso.ts) names the account only once the server answered.
+    private config: AccountConfig,
     private readonly ctx: AdapterContext,
   ) {}
+
+  /** Browser sign-in (m.login.sso), see sso.ts. */
+  get sso(): MatrixSso {
+    this.ssoFeature ??= new MatrixSso(() => this.config, this.fetchFn, this.ctx.log, () => this.probe.lastError);
+    return this.ssoFeature;
+  }
 
   /** Server facts beyond Capabilities (Jitsi domain etc.); null before the first connect. */
   get serverInfo(): MatrixServerInfo | null {
@@ -127,6 +164,7 @@ export class MatrixAdapter implements ProtocolAdapter {
 
   async connect(opts: ConnectOptions): Promise<ConnectResult> {
     if (this.phase === 'connecting' || this.phase === 'connected') throw new AppError('conflict', 'already connected');
+    if (opts.credentials.kind === 'sso-token') return this.connectWithSsoToken(opts, opts.credentials.token);
     const me = parseUserId(this.config.address);
     if (!me) throw new AppError('invalid_input', `not a Matrix user id: ${this.config.address}`);
     this.hub.unmute();
@@ -140,8 +178,16 @@ export class MatrixAdapter implements ProtocolAdapter {
       const { session, renewed } = await this.authenticate(hs, me, opts);
       this.session = session;
       const t1 = performance.now();
-      const client = createMatrixClient({ baseUrl: hs.baseUrl, fetchFn: this.fetchFn, log: this.ctx.log, session });
+      const client = createMatrixClient({ baseUrl: hs.baseUrl, fetchFn: this.fetchFn, log: this.ctx.log, session, cryptoCallbacks: this.recoveryKeys.callbacks });
       this.client = client;
+      const tc = performance.now();
+      const store = await this.openCryptoStore(session);
+      const restored = await store.restore();
+      await initCrypto(client, store);
+      // The fresh or restored store as initRustCrypto left it (account, device keys) goes to disk
+      // now; the key upload request that follows would also force it.
+      await store.flush();
+      this.ctx.log.info('matrix crypto ready', { ms: Math.round(performance.now() - tc), persistent: store.persistent, restored, snapshot: store.snapshotStats });
       this.rest = new Rest(client, this.probe);
       this.self = { userId: session.userId, localpart: parseUserId(session.userId)?.localpart ?? me.localpart, displayName: '' };
       await this.loadServerInfo(hs);
@@ -154,6 +200,7 @@ export class MatrixAdapter implements ProtocolAdapter {
       const prepared = this.waitPrepared(client, opts.signal);
       await startSync(client);
       await prepared;
+      await this.waitDeviceKeys(client);
       const t2 = performance.now();
       if (this.client !== client) throw new AppError('network', 'connection lost during setup');
       this.readDirect();
@@ -172,12 +219,22 @@ export class MatrixAdapter implements ProtocolAdapter {
         ...(renewed ? { renewedCredentials: { kind: 'token' as const, token: JSON.stringify(session) } } : {}),
       };
     } catch (e) {
-      const err = opts.signal?.aborted ? new AppError('network', 'connect aborted') : toAppError(e, { what: 'connect', lastFetchError: this.probe.lastError });
-      this.teardown();
+      const err = opts.signal?.aborted ? new AppError('network', 'connect aborted') : e instanceof AppError ? e : toAppError(e, { what: 'connect', lastFetchError: this.probe.lastError });
+      await this.teardown();
       this.phase = 'idle';
       this.emit({ type: 'connection', state: 'disconnected', error: err.toDto() });
       throw err;
     }
+  }
+
+  /** SSO: trade the one-time loginToken for a session (sso.ts), then connect with it as a stored token. */
+  private async connectWithSsoToken(opts: ConnectOptions, loginToken: string): Promise<ConnectResult> {
+    const session = await this.sso.exchange(loginToken);
+    // From here on this adapter is the account of the user the server signed in.
+    this.config = { ...this.config, address: session.userId };
+    const token = { kind: 'token' as const, token: JSON.stringify(session) };
+    const result = await this.connect({ ...opts, credentials: token });
+    return { ...result, renewedCredentials: token };
   }
 
   private async authenticate(hs: Homeserver, me: UserId, opts: ConnectOptions): Promise<{ session: Session; renewed: boolean }> {
@@ -207,6 +264,54 @@ export class MatrixAdapter implements ProtocolAdapter {
     const who = await rest.call('GET', '/account/whoami', { what: 'token check' });
     if (stringField(who, 'user_id') !== session.userId) throw new AppError('auth', 'the stored token belongs to another user');
     return { session, renewed: false };
+  }
+
+  /**
+   * The crypto store for this connect: with ctx.storage a fresh one restored from the account's
+   * file; without, the in-memory one of this adapter instance (kept across reconnects so that the
+   * device keeps its keys until the process ends), replaced if the device changed.
+   */
+  private async openCryptoStore(session: Session): Promise<CryptoStore> {
+    const owner = { userId: session.userId, deviceId: session.deviceId };
+    const storage = this.ctx.storage;
+    // A drop closes the previous store in the background; its last snapshot must be on disk
+    // before this connect reads the file, or those changes would be lost (and then overwritten).
+    await this.storeClosing;
+    if (storage) {
+      const key = await storage.key();
+      this.cryptoStore = new CryptoStore({ dir: storage.dir, key }, owner, this.ctx.log);
+      return this.cryptoStore;
+    }
+    const old = this.memoryStore;
+    if (old && old.owner.userId === owner.userId && old.owner.deviceId === owner.deviceId) return old;
+    if (old) await old.destroy();
+    this.ctx.log.warn('matrix: no storage for this account; encryption keys are kept in memory only (lost when the app quits)');
+    this.memoryStore = new CryptoStore(null, owner, this.ctx.log);
+    return this.memoryStore;
+  }
+
+  private memoryStore: CryptoStore | null = null;
+  private storeClosing: Promise<void> = Promise.resolve();
+
+  /** Encrypt new rooms by default only when the keys survive a restart (see the report). */
+  private get encryptByDefault(): boolean {
+    return this.ctx.storage !== undefined;
+  }
+
+  /**
+   * The Rust crypto uploads the device keys in the background after the first sync. Wait for them
+   * to be on the server before saying "connected": a peer that looks up our devices earlier would
+   * not share its room key with us and we could not read its first messages.
+   */
+  private async waitDeviceKeys(client: MatrixClient): Promise<void> {
+    const { userId, deviceId } = this.session!;
+    const deadline = performance.now() + 10_000;
+    while (performance.now() < deadline && this.client === client) {
+      const res = await this.rest!.call('POST', '/keys/query', { body: { device_keys: { [userId]: [deviceId] } }, what: 'device keys' }).catch(() => null);
+      if (field(field(field(res, 'device_keys'), userId), deviceId) !== undefined) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    this.ctx.log.warn('matrix: device keys not uploaded after 10 s; encrypted messages sent to us meanwhile may be unreadable');
   }
 
   private async loadServerInfo(hs: Homeserver): Promise<void> {
@@ -290,7 +395,7 @@ export class MatrixAdapter implements ProtocolAdapter {
 
   async disconnect(): Promise<void> {
     this.hub.mute();
-    this.teardown();
+    await this.teardown();
     this.phase = 'idle';
   }
 
@@ -301,12 +406,18 @@ export class MatrixAdapter implements ProtocolAdapter {
     } finally {
       this.session = null;
       await this.disconnect();
+      // The device is gone: its keys are useless. (The core deletes the account's directory.)
+      await this.memoryStore?.destroy();
+      this.memoryStore = null;
     }
   }
 
-  private teardown(): void {
+  /** Stops the client, then saves and releases the crypto store (stopClient closes the OlmMachine). */
+  private async teardown(): Promise<void> {
     const client = this.client;
+    const store = this.cryptoStore;
     this.client = null;
+    this.cryptoStore = null; // the in-memory one stays in memoryStore
     this.live = false;
     this.held = [];
     if (client) {
@@ -317,13 +428,18 @@ export class MatrixAdapter implements ProtocolAdapter {
         // already stopped
       }
     }
+    if (store) {
+      const closing = store.close().catch((e: unknown) => this.ctx.log.error('matrix: could not save the encryption keys', { error: String(e) }));
+      this.storeClosing = closing;
+      await closing;
+    }
   }
 
   /** The sync loop failed: stop the SDK's own retrying and let the core's supervisor reconnect. */
   private dropped(client: MatrixClient, error: AppError): void {
     if (this.client !== client || this.phase !== 'connected') return;
     this.ctx.log.info('matrix sync lost', { kind: error.kind, message: error.message });
-    this.teardown();
+    void this.teardown();
     this.phase = 'idle';
     this.presences.clear();
     this.emit({ type: 'connection', state: 'disconnected', error: error.toDto() });
@@ -379,13 +495,19 @@ export class MatrixAdapter implements ProtocolAdapter {
       if (toStart || removed || !data.liveEvent || !room || !this.prepared) return;
       const raw = asRawEvent(event.event);
       const roomId = room.roomId;
-      whenLive(() => guard('timeline event', () => {
-        if (!raw) {
-          this.emit({ type: 'malformed', detail: `event without id/type/sender in ${roomId}` });
-          return;
-        }
-        this.handleEvent(roomId, raw, false, room);
-      }));
+      // Start decrypting now; emit in arrival order once it is done.
+      const ready: Promise<Decrypted | null> = raw ? decryptEvent(client, event, raw).catch(() => ({ raw })) : Promise.resolve(null);
+      whenLive(() => {
+        const step = this.liveChain.then(() => ready).then((d) => guard('timeline event', () => {
+          if (!d) {
+            this.emit({ type: 'malformed', detail: `event without id/type/sender in ${roomId}` });
+            return;
+          }
+          this.handleDecrypted(roomId, d, false, room);
+        }));
+        this.liveChain = step;
+        this.pending.push(step);
+      });
     });
     client.on(RoomEvent.TimelineReset, (room) => {
       // A limited (gappy) incremental sync: fetch what lies between the last emitted token and
@@ -434,9 +556,46 @@ export class MatrixAdapter implements ProtocolAdapter {
     });
   }
 
+  /** A decrypted (or clear) event; an undecryptable one becomes a placeholder until its keys come. */
+  private handleDecrypted(roomId: string, d: Decrypted, fromHistory: boolean, room?: Room | null): void {
+    if (!d.undecryptable) {
+      this.handleEvent(roomId, d.raw, fromHistory, room);
+      return;
+    }
+    if (this.seen.has(d.raw.event_id)) return;
+    this.seen.add(d.raw.event_id);
+    const client = this.client;
+    this.emit({ type: 'message', message: this.placeholder(roomId, d.raw, fromHistory, room) });
+    d.undecryptable.later((clear) => {
+      if (this.client === client) this.handleLateDecrypted(roomId, clear, fromHistory);
+    });
+  }
+
+  private placeholder(roomId: string, raw: RawEvent, fromHistory: boolean, room?: Room | null): MessageInfo {
+    const senderName = (room ?? this.client?.getRoom(roomId))?.getMember(raw.sender)?.name;
+    return undecryptableMessage(roomId, raw, this.self, { fromHistory, ...(senderName ? { senderName } : {}) });
+  }
+
+  /** Keys arrived for a placeholder we emitted: the message replaces it (same id). */
+  private handleLateDecrypted(roomId: string, clear: RawEvent, fromHistory: boolean): void {
+    const senderName = this.client?.getRoom(roomId)?.getMember(clear.sender)?.name;
+    const p = parseEvent(roomId, clear, this.self, { fromHistory, ...(senderName ? { senderName } : {}) });
+    if (p.kind === 'message') {
+      this.emit({ type: 'message', message: p.message });
+      return;
+    }
+    // It was an edit, a reaction, …: the placeholder was not a message after all.
+    this.emit({ type: 'message.deleted', conversationId: roomId, targetId: clear.event_id, senderId: clear.sender });
+    this.dispatch(roomId, clear, fromHistory);
+  }
+
   private handleEvent(roomId: string, raw: RawEvent, fromHistory: boolean, room?: Room | null): void {
     if (this.seen.has(raw.event_id)) return;
     this.seen.add(raw.event_id);
+    this.dispatch(roomId, raw, fromHistory, room);
+  }
+
+  private dispatch(roomId: string, raw: RawEvent, fromHistory: boolean, room?: Room | null): void {
     const senderName = (room ?? this.client?.getRoom(roomId))?.getMember(raw.sender)?.name;
     const p = parseEvent(roomId, raw, this.self, { fromHistory, ...(senderName ? { senderName } : {}) });
     switch (p.kind) {
@@ -479,7 +638,13 @@ export class MatrixAdapter implements ProtocolAdapter {
       };
       await Promise.all([worker(), worker(), worker(), worker()]);
       if (this.client !== client) return;
-      for (const room of rooms) for (const ev of results.get(room.roomId) ?? []) this.handleEvent(room.roomId, ev, true, room);
+      for (const room of rooms) {
+        for (const ev of results.get(room.roomId) ?? []) {
+          const d = await decryptRaw(client, room.roomId, ev).catch(() => ({ raw: ev }));
+          if (this.client !== client) return;
+          this.handleDecrypted(room.roomId, d, true, room);
+        }
+      }
     }
     // Go live: release what arrived meanwhile, then the sync token.
     this.live = true;
@@ -512,8 +677,11 @@ export class MatrixAdapter implements ProtocolAdapter {
 
   private async backfillRange(client: MatrixClient, roomId: string, from: string, to: string): Promise<void> {
     const events = await this.collectRange(roomId, from, to);
-    if (this.client !== client) return;
-    for (const ev of events) this.handleEvent(roomId, ev, true);
+    for (const ev of events) {
+      const d = await decryptRaw(client, roomId, ev).catch(() => ({ raw: ev }));
+      if (this.client !== client) return;
+      this.handleDecrypted(roomId, d, true);
+    }
   }
 
   // ---------------------------------------------------------------- rooms & membership
@@ -543,6 +711,7 @@ export class MatrixAdapter implements ProtocolAdapter {
       kind: this.isDirect(room.roomId) ? 'direct' : 'group',
       title: (room.name || room.roomId).slice(0, 500),
       isPrivate: joinRule !== 'public',
+      encrypted: room.hasEncryptionStateEvent(),
       ...(last > 0 && Number.isFinite(last) ? { lastActivityAt: last } : {}),
     };
   }
@@ -663,7 +832,20 @@ export class MatrixAdapter implements ProtocolAdapter {
     let cursor: string | null | undefined = from;
     for (let i = 0; i < HISTORY_MAX_REQUESTS && out.length < limit; i++) {
       const page = await rest.messages(conversationId, { dir: 'b', ...(cursor ? { from: cursor } : {}), limit: limit - out.length, filter: MESSAGE_FILTER });
-      for (const ev of page.events) {
+      const client = this.requireClient();
+      const decrypted = await Promise.all(page.events.map((ev) => decryptRaw(client, conversationId, ev).catch((): Decrypted => ({ raw: ev }))));
+      for (const d of decrypted) {
+        if (d.undecryptable) {
+          out.push(this.placeholder(conversationId, d.raw, true, room));
+          // History is fetched on demand: if keys come later, the message is emitted as an event.
+          d.undecryptable.later((clear) => {
+            if (this.client !== client) return;
+            const p = parseEvent(conversationId, clear, this.self, { fromHistory: true, ...(room?.getMember(clear.sender)?.name ? { senderName: room.getMember(clear.sender)!.name } : {}) });
+            if (p.kind === 'message') this.emit({ type: 'message', message: p.message });
+          });
+          continue;
+        }
+        const ev = d.raw;
         const senderName = room?.getMember(ev.sender)?.name;
         const p = parseEvent(conversationId, ev, this.self, { fromHistory: true, ...(senderName ? { senderName } : {}) });
         if (p.kind === 'message') out.push(p.message);
@@ -676,9 +858,32 @@ export class MatrixAdapter implements ProtocolAdapter {
 
   // ---------------------------------------------------------------- sending
 
+  /**
+   * Whether to encrypt. The client's room model is trusted when it has the room joined; a room it
+   * does not know yet (just created/joined) is asked from the server, so that a message meant for
+   * an encrypted room is never sent in clear text.
+   */
+  private async roomIsEncrypted(roomId: string): Promise<boolean> {
+    const room = this.client?.getRoom(roomId);
+    if (room && room.getMyMembership() === 'join') return room.hasEncryptionStateEvent();
+    try {
+      const st = await this.requireRest().call('GET', `/rooms/${enc(roomId)}/state/m.room.encryption/`, { what: 'encryption state' });
+      return typeof field(st, 'algorithm') === 'string';
+    } catch (e) {
+      if (e instanceof AppError && e.kind === 'not_found') return false;
+      throw e;
+    }
+  }
+
   private async sendContent(roomId: string, type: string, content: Record<string, unknown>, txnId: string): Promise<string> {
     const rest = this.requireRest();
-    const res = await rest.call('PUT', `/rooms/${enc(roomId)}/send/${enc(type)}/${enc(txnId)}`, { body: content, what: 'send' });
+    let wire = { type, content };
+    // Same txnId on a retry: the server answers with the first event even though the ciphertext
+    // of the retry differs, so encryption does not break idempotency.
+    // Reactions stay in clear text, as in matrix-js-sdk/Element: their relation (target and key)
+    // must be readable by the server anyway (aggregation, M_DUPLICATE_ANNOTATION).
+    if (type !== 'm.reaction' && (await this.roomIsEncrypted(roomId))) wire = await encryptFor(this.requireClient(), roomId, type, content, txnId);
+    const res = await rest.call('PUT', `/rooms/${enc(roomId)}/send/${enc(wire.type)}/${enc(txnId)}`, { body: wire.content, what: 'send' });
     const id = stringField(res, 'event_id');
     if (!isEventId(id)) throw new AppError('server', 'send: no event_id in the answer');
     return id;
@@ -801,9 +1006,11 @@ export class MatrixAdapter implements ProtocolAdapter {
       if (!this.caps.presence) throw new AppError('unsupported', 'presence is disabled on this server');
       const busy = field(field(await rest.call('GET', '/_matrix/client/versions', { prefix: '' }).catch(() => null), 'unstable_features'), 'org.matrix.msc3026.busy_presence') === true;
       const presence = state === 'available' ? 'online' : state === 'offline' ? 'offline' : state === 'dnd' && busy ? 'org.matrix.msc3026.busy' : 'unavailable';
-      await rest.call('PUT', `/presence/${enc(this.self.userId)}/status`, { body: { presence, status_msg: statusText.slice(0, 500) }, what: 'presence' });
+      // Syncing itself sets presence (set_presence, default online): switch the sync loop first,
+      // or a /sync that starts between the two calls would undo the state we just set.
       const syncPresence = presence === 'online' ? SetPresence.Online : presence === 'offline' ? SetPresence.Offline : SetPresence.Unavailable;
       await this.client?.setSyncPresence(syncPresence);
+      await rest.call('PUT', `/presence/${enc(this.self.userId)}/status`, { body: { presence, status_msg: statusText.slice(0, 500) }, what: 'presence' });
     },
   };
 
@@ -818,7 +1025,8 @@ export class MatrixAdapter implements ProtocolAdapter {
     const room = this.client?.getRoom(roomId);
     if (room && room.getMyMembership() === 'join' && room.name && !room.name.startsWith('Empty room')) return { ...this.conversationInfo(room), kind };
     const name = await this.requireRest().call('GET', `/rooms/${enc(roomId)}/state/m.room.name/`).then((r) => stringField(r, 'name'), () => undefined);
-    return { id: roomId, kind, title: (name || fallbackTitle).slice(0, 500), isPrivate: true };
+    const encrypted = await this.roomIsEncrypted(roomId).catch(() => false);
+    return { id: roomId, kind, title: (name || fallbackTitle).slice(0, 500), isPrivate: true, encrypted };
   }
 
   readonly rooms: RoomFeature = {
@@ -826,12 +1034,12 @@ export class MatrixAdapter implements ProtocolAdapter {
       const rest = this.requireRest();
       const invite = members.filter((m) => parseUserId(m) !== null && m !== this.self.userId);
       const res = await rest.call('POST', '/createRoom', {
-        body: { name: name.slice(0, 255), preset: 'private_chat', visibility: 'private', invite },
+        body: { name: name.slice(0, 255), preset: 'private_chat', visibility: 'private', invite, ...(this.encryptByDefault ? { initial_state: [ENCRYPTION_STATE] } : {}) },
         what: 'create room',
       });
       const roomId = stringField(res, 'room_id');
       if (!roomId || !isRoomId(roomId)) throw new AppError('server', 'createRoom: no room_id');
-      return { id: roomId, kind: 'group', title: name, isPrivate: true };
+      return { id: roomId, kind: 'group', title: name, isPrivate: true, encrypted: this.encryptByDefault };
     },
     join: async (address) => {
       const rest = this.requireRest();
@@ -923,7 +1131,7 @@ export class MatrixAdapter implements ProtocolAdapter {
         await rest.call('POST', `/join/${enc(roomId)}`, { body: {}, what: 'accept direct chat' });
         return this.infoFor(roomId, 'direct', title);
       }
-      if (!room && this.autoJoining.has(roomId)) return { id: roomId, kind: 'direct', title, isPrivate: true };
+      if (!room && this.autoJoining.has(roomId)) return { id: roomId, kind: 'direct', title, isPrivate: true, encrypted: await this.roomIsEncrypted(roomId).catch(() => false) };
     }
     // A pending DM invite from this user that we have not processed yet.
     for (const room of client.getRooms()) {
@@ -937,15 +1145,23 @@ export class MatrixAdapter implements ProtocolAdapter {
       }
     }
     const res = await rest.call('POST', '/createRoom', {
-      body: { preset: 'trusted_private_chat', visibility: 'private', is_direct: true, invite: [userId] },
+      body: { preset: 'trusted_private_chat', visibility: 'private', is_direct: true, invite: [userId], ...(this.encryptByDefault ? { initial_state: [ENCRYPTION_STATE] } : {}) },
       what: 'create direct chat',
     });
     const roomId = stringField(res, 'room_id');
     if (!roomId || !isRoomId(roomId)) throw new AppError('server', 'createRoom: no room_id');
     this.addDirect(userId, roomId);
     await this.persistDirect();
-    return { id: roomId, kind: 'direct', title, isPrivate: true };
+    return { id: roomId, kind: 'direct', title, isPrivate: true, encrypted: this.encryptByDefault };
   }
+
+  // ---------------------------------------------------------------- encryption
+
+  readonly encryption: EncryptionFeature = encryptionFeature({
+    client: () => this.requireClient(),
+    keys: this.recoveryKeys,
+    persistent: () => this.cryptoStore?.persistent ?? false,
+  });
 
   // ---------------------------------------------------------------- files
 

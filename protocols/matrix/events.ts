@@ -46,7 +46,7 @@ export const MAX_TEXT = 65_536;
 const MEDIA_TYPES = new Set(['m.file', 'm.image', 'm.video', 'm.audio']);
 /** Non-message types we know and ignore on purpose (no `malformed`). */
 const IGNORED_TYPES = new Set([
-  'm.room.encrypted', // E2EE is a later step; see sdk.ts
+  'm.room.encrypted', // decrypted before parsing (e2ee.ts); what stays encrypted is a placeholder
   'm.call.invite', 'm.call.answer', 'm.call.hangup', 'm.call.candidates', 'm.call.select_answer', 'm.call.negotiate', 'm.call.reject',
   'm.sticker', 'm.poll.start', 'org.matrix.msc3381.poll.start', 'm.key.verification.request', 'm.key.verification.ready',
   'm.key.verification.start', 'm.key.verification.done', 'm.key.verification.cancel', 'm.key.verification.key', 'm.key.verification.mac',
@@ -232,4 +232,27 @@ export class ReactionIndex {
     set.delete(ref.key);
     return { type: 'reactions', conversationId: ref.roomId, targetId: ref.targetId, senderId: ref.senderId, keys: [...set.keys()] };
   }
+}
+
+/**
+ * An encrypted event we cannot decrypt (yet): a message with empty text, marked `undecryptable`,
+ * which the UI shows as a translated placeholder. Same id as the decrypted message will have.
+ */
+export function undecryptableMessage(roomId: string, ev: RawEvent, self: Self, opts: { fromHistory: boolean; senderName?: string }): MessageInfo {
+  const own = ev.sender === self.userId;
+  const txn = own ? str(ev.unsigned?.transaction_id) : undefined;
+  return {
+    id: ev.event_id,
+    conversationId: roomId,
+    senderId: ev.sender,
+    senderName: opts.senderName ?? ev.sender,
+    own,
+    ts: ev.origin_server_ts,
+    text: '',
+    ...(txn ? { clientTxnId: txn } : {}),
+    cursor: `e:${ev.event_id}`,
+    refs: { eventId: ev.event_id, roomId },
+    ...(opts.fromHistory ? { fromHistory: true } : {}),
+    undecryptable: true,
+  };
 }

@@ -1,4 +1,4 @@
-// Matrix adapter entry point (client-server API on matrix-js-sdk 43, no E2EE yet: see sdk.ts).
+// Matrix adapter entry point (client-server API on matrix-js-sdk 43, E2EE with the Rust crypto: e2ee.ts, crypto-store/).
 import type { AdapterFactory } from '../contract';
 import { MatrixAdapter } from './adapter';
 

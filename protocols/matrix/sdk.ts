@@ -1,14 +1,19 @@
 // The one place that creates matrix-js-sdk clients. Everything the adapter needs from the SDK's
-// construction (store, logger, fetch) is decided here, so that end-to-end encryption can later be
-// added in this module alone: `initRustCrypto()` before `startClient()`, with a persistent store.
+// construction (store, logger, fetch, crypto) is decided here.
 //
+// - Crypto: `initCrypto()` runs initRustCrypto before startClient. With a persistent CryptoStore the
+//   Rust store lives in the (fake, in-memory) IndexedDB under a fresh prefix, loaded from and saved
+//   to an encrypted file (crypto-store/); without one it is the SDK's ephemeral in-memory store.
+//   No storageKey is given to the wasm store: the whole snapshot is already sealed with AES-256-GCM
+//   on disk and the IndexedDB only exists in this process' memory, so a second layer of
+//   per-value encryption would cost time on every write and protect nothing more.
 // - MemoryStore: the SDK's sync state is rebuilt by an initial /sync on every connect. Resuming
 //   from the saved `since` token is done by the adapter (catch-up.ts), not by the SDK store.
 // - fetch is wrapped so that the underlying cause of a failed request (ECONNREFUSED, a TLS
 //   certificate error) is kept: the SDK's ConnectionError drops it.
 // - the SDK's own logger is routed to the adapter's debug log instead of the console.
 import { createClient, Filter, MemoryStore } from 'matrix-js-sdk';
-import type { MatrixClient } from 'matrix-js-sdk';
+import type { ICreateClientOpts, MatrixClient } from 'matrix-js-sdk';
 import { logger as sdkLogger } from 'matrix-js-sdk/lib/logger.js';
 import type { Logger } from 'matrix-js-sdk/lib/logger.js';
 import type { AdapterLogger } from '../contract';
@@ -69,6 +74,8 @@ export interface ClientParams {
   readonly fetchFn: typeof globalThis.fetch;
   readonly log: AdapterLogger;
   readonly session?: { readonly userId: string; readonly accessToken: string; readonly deviceId: string };
+  /** Secret storage callbacks (the recovery key); only for the account's main client. */
+  readonly cryptoCallbacks?: ICreateClientOpts['cryptoCallbacks'];
 }
 
 /** A client for one account. Without `session` it can only log in / ask public endpoints. */
@@ -81,7 +88,13 @@ export function createMatrixClient(p: ClientParams): MatrixClient {
     useAuthorizationHeader: true,
     timelineSupport: false,
     ...(p.session ? { userId: p.session.userId, accessToken: p.session.accessToken, deviceId: p.session.deviceId } : {}),
+    ...(p.cryptoCallbacks ? { cryptoCallbacks: p.cryptoCallbacks } : {}),
   });
+}
+
+/** initRustCrypto: persistent under the store's prefix, or in memory (keys lost on restart). */
+export async function initCrypto(client: MatrixClient, store: { readonly prefix: string } | null): Promise<void> {
+  await client.initRustCrypto(store ? { useIndexedDB: true, cryptoDatabasePrefix: store.prefix } : { useIndexedDB: false });
 }
 
 /**

@@ -1,7 +1,8 @@
-import { useId, useState } from 'react';
+import { useCallback, useId, useState } from 'react';
 import type { FormEvent, ReactNode } from 'react';
 import type { AppErrorDto } from '../../../common/errors';
 import type { ProtocolId } from '../../../common/ids';
+import type { AccountSummary } from '../../../common/model';
 import { useApi } from '../../bridge/context';
 import { toAppError } from '../../bridge/errors';
 import { useT } from '../../i18n';
@@ -9,6 +10,7 @@ import { useChat } from '../../state/store';
 import { Dialog } from '../common/Dialog';
 import { ErrorText } from '../common/ErrorText';
 import { IconSpinner } from '../common/Icons';
+import { SsoSignIn } from './SsoSignIn';
 
 const ALL: readonly ProtocolId[] = ['xmpp', 'matrix', 'mattermost', 'rocketchat'];
 
@@ -33,11 +35,19 @@ export function AddAccountDialog({ onClose }: { readonly onClose: () => void }):
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<AppErrorDto | null>(null);
   const [invalid, setInvalid] = useState(false);
+  const [ssoBusy, setSsoBusy] = useState(false);
+  const ssoDone = useCallback(
+    (account: AccountSummary) => {
+      apply([{ type: 'account', account }]);
+      onClose();
+    },
+    [apply, onClose],
+  );
   const ids = { hint: useId(), err: useId(), urlHint: useId(), soon: useId() };
 
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
-    if (busy) return;
+    if (busy || ssoBusy) return;
     const addr = address.trim();
     if (!ADDRESS_SHAPE[protocol].test(addr)) {
       setInvalid(true);
@@ -119,9 +129,12 @@ export function AddAccountDialog({ onClose }: { readonly onClose: () => void }):
         </details>
         {invalid ? <p className="error" role="alert" id={ids.err}>{t(protocol === 'matrix' ? 'addAccount.invalidAddressMatrix' : 'addAccount.invalidAddress')}</p> : <ErrorText error={error} id={ids.err} />}
         {busy ? <p role="status" className="progress"><IconSpinner /> {t('addAccount.connecting')}</p> : null}
+        {protocol === 'matrix' && enabled.includes('matrix') ? (
+          <SsoSignIn address={address} serviceUrl={serviceUrl} allowPlaintext={allowPlaintext} disabled={busy} onBusyChange={setSsoBusy} onDone={ssoDone} />
+        ) : null}
         <div className="dialog-actions">
           <button type="button" onClick={onClose}>{t('common.cancel')}</button>
-          <button type="submit" className="primary" disabled={busy || !address || !password}>{t('addAccount.submit')}</button>
+          <button type="submit" className="primary" disabled={busy || ssoBusy || !address || !password}>{t('addAccount.submit')}</button>
         </div>
       </form>
     </Dialog>
