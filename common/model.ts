@@ -77,6 +77,8 @@ export interface ConversationSummary {
   readonly mentions: number;
   readonly presence: PresenceState | null;
   readonly isPrivate: boolean;
+  /** End-to-end encrypted (Matrix Megolm); false means transport encryption only. */
+  readonly encrypted: boolean;
   readonly typing: readonly string[];
 }
 
@@ -108,6 +110,8 @@ export interface MessageView {
    * with the same `ts` are ordered by this, not by id.
    */
   readonly seq: number;
+  /** End-to-end encrypted and not decryptable yet: `text` is empty; replaced when keys arrive. */
+  readonly undecryptable: boolean;
   /** Plain text. The renderer shows it as text (never as HTML). */
   readonly text: string;
   readonly editedAt: number | null;

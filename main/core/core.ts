@@ -16,9 +16,10 @@ import { PROTOCOLS } from '../../common/ids';
 import type { ProtocolId } from '../../common/ids';
 import { NO_CAPABILITIES, OWN_PRESENCE_STATES } from '../../common/model';
 import type { Capabilities, ContactView, ConversationSummary, MemberView, MessageView, OwnPresenceState, SearchHit } from '../../common/model';
-import type { AdapterEvent, AdapterFactory, ConversationInfo, Credentials, ProtocolAdapter } from '../../protocols/contract';
+import type { AdapterEvent, AdapterFactory, ConnectResult, ConversationInfo, Credentials, ProtocolAdapter } from '../../protocols/contract';
 import type { OutboxPayload } from './outbox/outbox';
 import { accountSummary, isConnected, plaintextAllowedFor, serverOf } from './accounts/account-runtime';
+import { accountStorage, moveAccountStorage, removeAccountStorage } from './accounts/account-storage';
 import type { AccountRuntime } from './accounts/account-runtime';
 import { AccountSupervisor } from './accounts/supervisor';
 import { silentLogger, systemScheduler } from './clock';
@@ -368,23 +369,40 @@ export class Core implements CoreApi {
       id, protocol: n.protocol, address: n.address, server: serverOf(n.address, n.serviceUrl), service_url: n.serviceUrl ?? null,
       allow_plaintext: n.allowPlaintext ? 1 : 0, created_at: this.scheduler.now(), settings: '{}', self_id: null, self_name: null,
     };
-    const rt = this.createRuntime(row, n.factory);
-    let result;
-    try {
-      result = await this.withTimeout(rt.adapter!.connect({ credentials, syncState: {} }), CONNECT_TIMEOUT_MS);
-    } catch (e) {
-      this.retire(rt);
-      await rt.adapter?.disconnect().catch(() => undefined);
-      throw e instanceof AppError ? e : new AppError(toErrorDto(e).kind, toErrorDto(e).message);
-    }
+    // An SSO account is named by whoever signed in, so its storage starts under a provisional id.
+    const storageId = named ? id : `pending-${randomUUID().replace(/-/g, '')}`;
+    let rt = this.createRuntime(row, n.factory, storageId);
+    const connectOnce = async (r: AccountRuntime, creds: Credentials): Promise<ConnectResult> => {
+      try {
+        return await this.withTimeout(r.adapter!.connect({ credentials: creds, syncState: {} }), CONNECT_TIMEOUT_MS);
+      } catch (e) {
+        this.retire(r);
+        await r.adapter?.disconnect().catch(() => undefined);
+        await removeAccountStorage(this.opts.profileDir, storageId, this.opts.secrets).catch(() => undefined);
+        throw e instanceof AppError ? e : new AppError(toErrorDto(e).kind, toErrorDto(e).message);
+      }
+    };
+    let result = await connectOnce(rt, credentials);
     if (!named) {
       id = accountIdFor(n.protocol, result.selfId, n.serviceUrl);
       row = { ...row, id, address: result.selfId, server: serverOf(result.selfId, n.serviceUrl) };
-      rt.row = row;
+      if (!this.accounts.has(id) && result.renewedCredentials && result.renewedCredentials.kind !== 'sso-token') {
+        // Hand the storage (e.g. the new device's encryption keys) to the final id, then resume
+        // the same session from it: same device, same keys.
+        this.retire(rt);
+        await rt.adapter?.disconnect().catch(() => undefined);
+        await moveAccountStorage(this.opts.profileDir, storageId, id, this.opts.secrets);
+        const session = result.renewedCredentials;
+        rt = this.createRuntime(row, n.factory);
+        result = { ...(await connectOnce(rt, session)), renewedCredentials: session };
+      } else {
+        rt.row = row;
+      }
     }
     if (this.closed || this.accounts.has(id)) {
       this.retire(rt);
       await rt.adapter?.disconnect().catch(() => undefined);
+      if (!named) await removeAccountStorage(this.opts.profileDir, storageId, this.opts.secrets).catch(() => undefined);
       throw new AppError('conflict', 'This account is already added');
     }
     // The secret first: an account row without its secret would only ever need attention.
@@ -423,6 +441,9 @@ export class Core implements CoreApi {
     this.ingestor.flush();
     const { conversationIds, contactAddresses } = this.store.deleteAccount(accountId);
     await this.opts.secrets.delete(credentialsKey(accountId));
+    await removeAccountStorage(this.opts.profileDir, accountId, this.opts.secrets).catch((e: unknown) =>
+      this.log.warn('removing account storage failed', { accountId, error: String(e) }),
+    );
     for (const c of conversationIds) {
       this.typing.forget(c);
       this.patches.push({ type: 'conversation.removed', conversationId: c });
@@ -432,7 +453,7 @@ export class Core implements CoreApi {
     return null;
   }
 
-  private createRuntime(row: AccountRow, factory = this.opts.adapters[row.protocol]): AccountRuntime {
+  private createRuntime(row: AccountRow, factory = this.opts.adapters[row.protocol], storageId = row.id): AccountRuntime {
     const settings = parseJson<AccountSettings>(row.settings, {});
     let adapter: ProtocolAdapter | null = null;
     const rt: AccountRuntime = {
@@ -452,6 +473,9 @@ export class Core implements CoreApi {
             error: (m, d) => accountLog.error(m, { accountId: row.id, ...d }),
           },
           now: () => this.scheduler.now(),
+          // Private per-account storage (e.g. Matrix encryption keys), sealed with a key from the
+          // SecretStore.
+          storage: accountStorage(this.opts.profileDir, storageId, this.opts.secrets),
         },
       );
     } catch (e) {

@@ -59,6 +59,7 @@ export function conversationView(row: ConversationListRow, typing: readonly stri
     mentions: row.mentions,
     presence: row.kind === 'direct' ? (presenceOf(row.presence_state) ?? 'unknown') : null,
     isPrivate: row.is_private === 1,
+    encrypted: row.encrypted === 1,
     typing,
   };
 }
@@ -118,6 +119,7 @@ export function messageViews(
       ts: row.ts,
       seq: row.seq,
       text: row.text,
+      undecryptable: row.undecryptable === 1,
       editedAt: row.edited_at,
       deleted: row.deleted === 1,
       replyTo,

@@ -103,6 +103,10 @@ export const en = {
 
   'conversation.none': 'Select a conversation to read it.',
   'conversation.back': 'Back to conversations',
+  'conversation.e2ee': 'End-to-end encrypted',
+  'conversation.e2eeHelp': 'Only the people in this conversation can read its messages, not the server.',
+  'conversation.transport': 'Not end-to-end encrypted',
+  'conversation.transportHelp': 'Messages are encrypted on the way to the server, but the server can read them.',
   'conversation.members': 'Members',
   'conversation.sendingAs': 'Sending as {account}',
   'conversation.messages': 'Messages',
@@ -117,6 +121,7 @@ export const en = {
   'message.you': 'You',
   'message.edited': '(edited)',
   'message.deleted': 'This message was deleted.',
+  'message.undecryptable': 'This encrypted message cannot be read yet. It will appear when its keys arrive.',
   'message.showAll': 'Show the whole message ({count} characters)',
   'message.showLess': 'Show less',
   'message.status.pending': 'Sending…',

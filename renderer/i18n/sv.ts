@@ -105,6 +105,10 @@ export const sv: Record<MessageKey, string> = {
 
   'conversation.none': 'Välj en konversation för att läsa den.',
   'conversation.back': 'Tillbaka till konversationerna',
+  'conversation.e2ee': 'Totalsträckskrypterad',
+  'conversation.e2eeHelp': 'Bara deltagarna i konversationen kan läsa meddelandena, inte servern.',
+  'conversation.transport': 'Inte totalsträckskrypterad',
+  'conversation.transportHelp': 'Meddelandena krypteras på vägen till servern, men servern kan läsa dem.',
   'conversation.members': 'Medlemmar',
   'conversation.sendingAs': 'Skickar som {account}',
   'conversation.messages': 'Meddelanden',
@@ -119,6 +123,7 @@ export const sv: Record<MessageKey, string> = {
   'message.you': 'Du',
   'message.edited': '(redigerat)',
   'message.deleted': 'Meddelandet har raderats.',
+  'message.undecryptable': 'Det här krypterade meddelandet kan inte läsas än. Det visas när nycklarna kommer.',
   'message.showAll': 'Visa hela meddelandet ({count} tecken)',
   'message.showLess': 'Visa mindre',
   'message.status.pending': 'Skickar…',

@@ -8,7 +8,7 @@
 //     wrong state / second request refused; cancel; timeout; IdP sign-in aborted.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,7 @@ import { AppError } from '../../common/errors';
 import { createCore } from '../../main/core/core';
 import type { Core } from '../../main/core/core';
 import { credentialsKey, FileSecretStore, SECRET_FILE_NAME } from '../../main/core/secrets/file-secret-store';
+import { ACCOUNTS_DIR, storageKeyName } from '../../main/core/accounts/account-storage';
 import type { IpcResult, Patch, SsoStart, SsoStatus } from '../../common/api';
 import type { AccountSummary } from '../../common/model';
 
@@ -194,9 +195,13 @@ describe('core: accounts:startSso', () => {
     expect(patches.some((p) => p.type === 'account' && p.account.label === '@bertil:localhost')).toBe(true);
     expect(patches.some((p) => p.type === 'sso' && p.status.ssoId === start.ssoId && p.status.state === 'done')).toBe(true);
 
-    // The secret store: one entry, a Matrix session (access token), no password, no loginToken.
+    // The secret store: the Matrix session (access token, no password, no loginToken) and the key
+    // that seals the account's encryption store, which was moved from its provisional id.
     const raw = JSON.parse(await readFile(join(profile, SECRET_FILE_NAME), 'utf8')) as Record<string, string>;
-    expect(Object.keys(raw)).toEqual([credentialsKey(done.account!.id)]);
+    expect(Object.keys(raw).sort()).toEqual([credentialsKey(done.account!.id), storageKeyName(done.account!.id)].sort());
+    expect(Buffer.from(raw[storageKeyName(done.account!.id)]!, 'base64')).toHaveLength(32);
+    expect((await readdir(join(profile, ACCOUNTS_DIR))).filter((d) => d.startsWith('pending-'))).toEqual([]);
+    expect(await readdir(join(profile, ACCOUNTS_DIR, done.account!.id))).toContain('matrix-crypto-store.bin');
     const stored = JSON.parse(raw[credentialsKey(done.account!.id)]!) as { kind: string; token: string };
     expect(stored.kind).toBe('token');
     expect(JSON.parse(stored.token)).toMatchObject({ userId: '@bertil:localhost' });

@@ -7,8 +7,8 @@
 //   createRuntime / SSO prepare: ctx `{ log, now, storage: accountStorage(profileDir, accountId, secrets) }`
 //   removeAccount:               `await removeAccountStorage(profileDir, accountId, secrets)`
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { AppError } from '../../../common/errors';
 import type { AdapterStorage } from '../../../protocols/contract';
 import type { SecretStore } from '../host-api';
@@ -55,4 +55,23 @@ async function loadOrCreateKey(secrets: SecretStore, accountId: string): Promise
 export async function removeAccountStorage(profileDir: string, accountId: string, secrets: SecretStore): Promise<void> {
   await rm(accountDir(profileDir, accountId), { recursive: true, force: true });
   await secrets.delete(storageKeyName(accountId));
+}
+
+/**
+ * Give a provisional account's storage (an SSO sign-in, named only once the server said who
+ * signed in) to its final id: directory and key move together. The adapter must be disconnected.
+ */
+export async function moveAccountStorage(profileDir: string, fromId: string, toId: string, secrets: SecretStore): Promise<void> {
+  const from = accountDir(profileDir, fromId);
+  const to = accountDir(profileDir, toId);
+  await mkdir(dirname(to), { recursive: true, mode: 0o700 });
+  await rm(to, { recursive: true, force: true });
+  await rename(from, to).catch((e: unknown) => {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; // nothing stored yet is fine
+  });
+  const key = await secrets.get(storageKeyName(fromId));
+  if (key !== null) {
+    await secrets.set(storageKeyName(toId), key);
+    await secrets.delete(storageKeyName(fromId));
+  }
 }

@@ -203,6 +203,7 @@ export class Ingestor {
         store.upsertConversation({
           id, account_id: accountId, native_id: c.id, kind: c.kind, title: c.title,
           is_private: c.isPrivate ? 1 : 0, last_activity_at: c.lastActivityAt ?? 0,
+          ...(c.encrypted === undefined ? {} : { encrypted: c.encrypted ? 1 : 0 }),
         });
         fx.conversations.add(id);
         return;
@@ -351,6 +352,7 @@ export class Ingestor {
       mentions_me: m.mentionsMe ? 1 : 0,
       client_txn_id: m.clientTxnId ?? null,
       cursor: m.cursor ?? null,
+      undecryptable: m.undecryptable === true ? 1 : 0,
     };
     store.insertMessage(row, paging ? this.pagingSeq++ : undefined);
     // Unread: not our own, not paged in by the user, and not backfill already read past.
@@ -373,6 +375,14 @@ export class Ingestor {
       if (existing.client_txn_id !== null) store.deleteOutbox(existing.client_txn_id);
       fx.message(existing.conversation_id, existing.id);
       return;
+    }
+    if (existing.undecryptable === 1 && m.undecryptable !== true) {
+      // The keys arrived: the placeholder becomes the message (same row, same id).
+      store.resolveUndecryptable(existing.id, {
+        text: m.text, attachments: JSON.stringify(m.attachments ?? []), reply_to: m.replyToId ?? null, mentions_me: m.mentionsMe ? 1 : 0,
+      });
+      this.refreshPreviewIfNewest(existing.conversation_id, existing);
+      fx.message(existing.conversation_id, existing.id);
     }
     if (existing.cursor === null && m.cursor !== undefined) {
       // The archive copy carries the paging cursor the live copy lacked.

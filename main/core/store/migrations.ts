@@ -206,10 +206,22 @@ const v3: Migration = (db) => {
     END;
   `);
 };
+/**
+ * v4: end-to-end encryption state. A conversation says whether it is end-to-end encrypted (the
+ * UI shows it); a message that could not be decrypted yet is kept as a placeholder and replaced
+ * when its keys arrive.
+ */
+const v4: Migration = (db) => {
+  db.exec(`
+    ALTER TABLE conversations ADD COLUMN encrypted INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN undecryptable INTEGER NOT NULL DEFAULT 0;
+  `);
+};
+
 /** Steps that rebuild tables run with foreign keys off (SQLite's documented ALTER procedure). */
 const REBUILDS = new Set<Migration>([v3]);
 
-export const MIGRATIONS: readonly Migration[] = [v1, v2, v3];
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4];
 
 export function schemaVersion(db: Database.Database): number {
   return db.pragma('user_version', { simple: true }) as number;

@@ -30,6 +30,8 @@ export interface ConversationRow {
   readonly last_read_at: number;
   readonly history_cursor: string | null;
   readonly history_complete: number;
+  /** 1 when the conversation is end-to-end encrypted. */
+  readonly encrypted: number;
 }
 
 /** A conversation joined with what the inbox needs from other tables. */
@@ -60,9 +62,11 @@ export interface MessageRow {
   readonly mentions_me: number;
   readonly client_txn_id: string | null;
   readonly cursor: string | null;
+  /** 1 while an end-to-end encrypted message cannot be decrypted (text is empty). */
+  readonly undecryptable: number;
 }
 
-export type NewMessageRow = Omit<MessageRow, 'seq'>;
+export type NewMessageRow = Omit<MessageRow, 'seq' | 'undecryptable'> & { readonly undecryptable?: number };
 
 export interface ReactionRow {
   readonly message_id: string;

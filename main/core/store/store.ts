@@ -22,7 +22,7 @@ type Param = string | number | bigint | null | Buffer;
 /** The MessageRow columns (not the internal conv_key). */
 const MESSAGE_COLUMNS = [
   'seq', 'id', 'conversation_id', 'native_id', 'sender_id', 'sender_name', 'own', 'ts', 'text', 'edited_at', 'deleted',
-  'reply_to', 'attachments', 'refs', 'status', 'mentions_me', 'client_txn_id', 'cursor',
+  'reply_to', 'attachments', 'refs', 'status', 'mentions_me', 'client_txn_id', 'cursor', 'undecryptable',
 ] as const;
 const M = MESSAGE_COLUMNS.join(', ');
 const M_ALIASED = MESSAGE_COLUMNS.map((c) => `m.${c}`).join(', ');
@@ -145,18 +145,21 @@ export class Store {
     title: string;
     is_private: number;
     last_activity_at: number;
+    /** Only when the adapter says; otherwise the stored value stays. */
+    encrypted?: number;
   }): boolean {
     const existed = this.get<{ id: string }>('SELECT id FROM conversations WHERE id = ?', c.id) !== undefined;
     if (existed) {
       this.run(
-        `UPDATE conversations SET kind = ?, title = ?, is_private = ?, last_activity_at = max(last_activity_at, ?) WHERE id = ?`,
-        c.kind, c.title, c.is_private, c.last_activity_at, c.id,
+        `UPDATE conversations SET kind = ?, title = ?, is_private = ?, last_activity_at = max(last_activity_at, ?),
+           encrypted = coalesce(?, encrypted) WHERE id = ?`,
+        c.kind, c.title, c.is_private, c.last_activity_at, c.encrypted ?? null, c.id,
       );
     } else {
       this.run(
-        `INSERT INTO conversations (id, account_id, native_id, kind, title, is_private, last_activity_at, conv_key)
-         VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(conv_key), 0) + 1 FROM conversations))`,
-        c.id, c.account_id, c.native_id, c.kind, c.title, c.is_private, c.last_activity_at,
+        `INSERT INTO conversations (id, account_id, native_id, kind, title, is_private, last_activity_at, encrypted, conv_key)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(conv_key), 0) + 1 FROM conversations))`,
+        c.id, c.account_id, c.native_id, c.kind, c.title, c.is_private, c.last_activity_at, c.encrypted ?? 0,
       );
     }
     return !existed;
@@ -260,10 +263,10 @@ export class Store {
     if (!derived) throw new Error(`Message id ${m.id} is not derived from its conversation and native or client transaction id`);
     const r = this.run(
       `INSERT INTO messages (seq, id, conversation_id, native_id, sender_id, sender_name, own, ts, text, edited_at, deleted,
-         reply_to, attachments, refs, status, mentions_me, client_txn_id, cursor, conv_key)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT conv_key FROM conversations WHERE id = ?))`,
+         reply_to, attachments, refs, status, mentions_me, client_txn_id, cursor, undecryptable, conv_key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT conv_key FROM conversations WHERE id = ?))`,
       seq ?? null, m.id, m.conversation_id, m.native_id, m.sender_id, m.sender_name, m.own, m.ts, m.text, m.edited_at, m.deleted,
-      m.reply_to, m.attachments, m.refs, m.status, m.mentions_me, m.client_txn_id, m.cursor, m.conversation_id,
+      m.reply_to, m.attachments, m.refs, m.status, m.mentions_me, m.client_txn_id, m.cursor, m.undecryptable ?? 0, m.conversation_id,
     );
     const stored = Number(r.lastInsertRowid);
     // Indexed here, not by a trigger (see migration v2); the update/delete triggers keep it in sync.
@@ -274,6 +277,13 @@ export class Store {
   seqBelowAll(n: number): number {
     const row = this.get<{ low: number | null }>('SELECT min(seq) AS low FROM messages');
     return Math.min(row?.low ?? 1, 1) - n;
+  }
+  /** The keys for an undecryptable message arrived: it becomes an ordinary message. */
+  resolveUndecryptable(id: string, m: { text: string; attachments: string; reply_to: string | null; mentions_me: number }): void {
+    this.run(
+      'UPDATE messages SET text = ?, attachments = ?, reply_to = ?, mentions_me = ?, undecryptable = 0 WHERE seq = ?',
+      m.text, m.attachments, m.reply_to, m.mentions_me, this.seqOf(id),
+    );
   }
   /** The server named our pending message (ack or echo). */
   confirmMessage(id: string, nativeId: string, refs: string, status: string, cursor: string | null): void {

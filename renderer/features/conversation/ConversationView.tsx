@@ -34,6 +34,10 @@ export function ConversationView(): ReactNode {
             {conversation.kind === 'direct' && conversation.presence ? <PresenceDot state={conversation.presence} withText /> : null}
             <bdi dir="auto" className="address">{conversation.address}</bdi>
             {conversation.isPrivate ? <span className="badge">{t('inbox.private')}</span> : null}
+            {/* Said in words, not only by an icon: E2EE vs transport encryption matters to these users. */}
+            <span className={`badge ${conversation.encrypted ? 'e2ee' : 'transport'}`} title={t(conversation.encrypted ? 'conversation.e2eeHelp' : 'conversation.transportHelp')}>
+              {conversation.encrypted ? '🔒 ' : ''}{t(conversation.encrypted ? 'conversation.e2ee' : 'conversation.transport')}
+            </span>
           </div>
           {account ? (
             <div className="sending-as">

@@ -84,7 +84,13 @@ export const MessageItem = memo(function MessageItem({ message: m, capabilities:
           <bdi className="quote-text" dir="auto">{m.replyTo.text}</bdi>
         </blockquote>
       ) : null}
-      {m.deleted ? <p className="muted deleted-text">{t('message.deleted')}</p> : m.text ? <MessageText text={m.text} /> : null}
+      {m.deleted ? (
+        <p className="muted deleted-text">{t('message.deleted')}</p>
+      ) : m.undecryptable ? (
+        <p className="muted undecryptable-text" role="note">{t('message.undecryptable')}</p>
+      ) : m.text ? (
+        <MessageText text={m.text} />
+      ) : null}
       {!m.deleted ? m.attachments.map((a) => <Attachment key={a.id} message={m} attachment={a} />) : null}
       {!m.deleted ? <ReactionChips reactions={m.reactions} enabled={caps.reactions} onToggle={react} /> : null}
       {picking ? <ReactionPicker onPick={(k) => react(k, true)} onClose={() => setPicking(false)} /> : null}

@@ -145,6 +145,24 @@ describe('ingestion and the inbox', () => {
     await h.core.close();
   });
 
+  it('keeps an undecryptable message as a placeholder and replaces it in place when its keys arrive', async () => {
+    const { h, server, accountId } = await connectedCore();
+    const conv = conversationIdFor(accountId, BOB);
+    server.emit({ type: 'conversation', conversation: { id: BOB, kind: 'direct', title: 'Bob', isPrivate: true, encrypted: true } });
+    server.emit({ type: 'message', message: { id: '$e1', conversationId: BOB, senderId: BOB, senderName: 'Bob', own: false, ts: 1000, text: '', undecryptable: true, refs: {} } });
+    await waitFor(async () => (await history(h, conv)).length === 1);
+    expect(await history(h, conv)).toMatchObject([{ undecryptable: true, text: '' }]);
+    expect(await inboxRow(h, conv)).toMatchObject({ encrypted: true, unread: 1 });
+    server.emit({ type: 'message', message: { id: '$e1', conversationId: BOB, senderId: BOB, senderName: 'Bob', own: false, ts: 1000, text: 'nu kan du läsa', refs: {} } });
+    await waitFor(async () => (await history(h, conv))[0]?.text === 'nu kan du läsa');
+    const [m] = await history(h, conv);
+    expect(m).toMatchObject({ undecryptable: false, text: 'nu kan du läsa' });
+    expect(await history(h, conv)).toHaveLength(1);
+    expect((await inboxRow(h, conv))?.lastMessagePreview).toBe('nu kan du läsa');
+    expect((await h.call('search:messages', { query: 'läsa' })).map((x) => x.messageId)).toEqual([m!.id]);
+    await h.core.close();
+  });
+
   it('removes a conversation the server says is gone', async () => {
     const { h, server, accountId } = await connectedCore();
     server.inject(BOB, { text: 'bye' });

@@ -79,6 +79,22 @@ describe('Message list', () => {
     expect(within(log).getByText('This message was deleted.')).toBeTruthy();
   });
 
+  it('says in words whether the conversation is end-to-end encrypted, and shows undecryptable messages as such', async () => {
+    const api = fakeApi({
+      accounts: [account()],
+      conversations: [conversation({ encrypted: true })],
+      messages: { c1: [message({ id: 'u1', text: '', undecryptable: true })] },
+    });
+    await renderApp(api, createChatStore({ view: { locale: 'en', selectedId: 'c1' } }));
+    await flush();
+    expect(screen.getByText(/^🔒 End-to-end encrypted$/)).toBeTruthy();
+    const log = screen.getByRole('list', { name: 'Messages' });
+    expect(within(log).getByRole('note').textContent).toBe('This encrypted message cannot be read yet. It will appear when its keys arrive.');
+    cleanup();
+    await openWith([message()]);
+    expect(screen.getByText('Not end-to-end encrypted')).toBeTruthy();
+  });
+
   it('hides edit and delete when the account cannot do them', async () => {
     const { log } = await openWith([message({ id: 'o', own: true, text: 'mitt', status: 'sent' })], { ...FULL_CAPS, edit: false, delete: false, reactions: false });
     fireEvent.click(within(log).getByRole('button', { name: 'Message actions' }));
