@@ -28,6 +28,11 @@ export interface Capabilities {
   readonly contacts: boolean;
   readonly carbons: boolean;
   readonly streamManagement: boolean;
+  /**
+   * The Jitsi domain this account's server advertises for meetings (Matrix `.well-known`
+   * `im.vector.riot.jitsi.preferredDomain`), or null. Kept with the account's capabilities.
+   */
+  readonly meetingDomain: string | null;
 }
 
 export const NO_CAPABILITIES: Capabilities = {
@@ -45,6 +50,7 @@ export const NO_CAPABILITIES: Capabilities = {
   contacts: false,
   carbons: false,
   streamManagement: false,
+  meetingDomain: null,
 };
 
 export interface AccountSummary {

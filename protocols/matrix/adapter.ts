@@ -348,6 +348,7 @@ export class MatrixAdapter implements ProtocolAdapter {
       maxUploadBytes: typeof maxUpload === 'number' && maxUpload > 0 ? maxUpload : null,
       history: true,
       createRoom: true,
+      meetingDomain: hs.jitsiDomain,
       presence: false,
       contacts: false,
       // Every device of the account gets every message through /sync: own messages sent elsewhere arrive.

@@ -91,6 +91,7 @@ export async function discover(session: XmppSession, ownBare: string, domain: st
     contacts: true,
     carbons: has(NS.carbons),
     streamManagement: smEnabled,
+    meetingDomain: null, // XMPP servers advertise no meeting service to clients
   };
   return {
     capabilities,

@@ -41,6 +41,7 @@ export const FAKE_CAPABILITIES: Capabilities = {
   contacts: true,
   carbons: true,
   streamManagement: false,
+  meetingDomain: null,
 };
 
 export type FakeFeature = 'presence' | 'contacts' | 'typing' | 'edits' | 'deletes' | 'reactions' | 'receipts' | 'rooms' | 'files' | 'direct';

@@ -170,6 +170,8 @@ describe('matrix server facts and presence', () => {
     const { adapter } = adapterFor(other, u.userId);
     await adapter.connect({ credentials: { kind: 'password', password: u.password }, syncState: {} });
     expect((adapter as MatrixAdapter).serverInfo?.jitsiDomain).toBe('meet.example.org');
+    // Published with the capabilities, which the core keeps with the account.
+    expect(adapter.capabilities().meetingDomain).toBe('meet.example.org');
   });
 
   it('presence enabled: own status set through the feature reaches the peer; members carry it', async () => {

@@ -13,6 +13,7 @@ import type { AppErrorDto } from '../../../common/errors';
 export const FULL_CAPS: Capabilities = {
   edit: true, delete: true, reactions: true, replies: true, typing: true, receipts: true, upload: true,
   maxUploadBytes: 10_000_000, history: true, createRoom: true, presence: true, contacts: true, carbons: true, streamManagement: true,
+  meetingDomain: null,
 };
 
 export function account(over: Partial<AccountSummary> = {}): AccountSummary {
