@@ -62,7 +62,7 @@ describe('discover', () => {
     expect(d.capabilities).toEqual({
       edit: true, delete: true, reactions: true, replies: true, typing: true, receipts: true,
       upload: true, maxUploadBytes: 5242880, history: true, createRoom: true, presence: true, contacts: true,
-      carbons: true, streamManagement: true,
+      carbons: true, streamManagement: true, meetingDomain: null,
     });
     expect(d.uploadService).toBe('upload.capulet.example');
     expect(d.mucService).toBe('conference.capulet.example');
