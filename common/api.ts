@@ -8,6 +8,7 @@ import type {
   AccountSummary,
   ContactView,
   ConversationSummary,
+  EncryptionStatusView,
   FileData,
   HistoryResult,
   MemberView,
@@ -91,6 +92,10 @@ export const commands = {
     dataBase64: z.string().max(Math.ceil((MAX_UPLOAD_BYTES * 4) / 3) + 4),
   }),
   'file:download': z.object({ conversationId: id, messageId: id, attachmentId: id }),
+  'encryption:status': z.object({ accountId: id }),
+  /** The password only if the server asks again before accepting new cross-signing keys. */
+  'encryption:setupRecovery': z.object({ accountId: id, password: z.string().max(1024).optional() }),
+  'encryption:restore': z.object({ accountId: id, recoveryKey: z.string().min(8).max(256) }),
 } as const;
 
 export type CommandName = keyof typeof commands;
@@ -165,6 +170,10 @@ export interface CommandOutputs {
   'search:messages': readonly SearchHit[];
   'file:upload': MessageView;
   'file:download': FileData;
+  'encryption:status': EncryptionStatusView;
+  /** Shown once for the user to write down; the app keeps no copy. */
+  'encryption:setupRecovery': { readonly recoveryKey: string };
+  'encryption:restore': null;
 }
 
 /** Patches the core pushes to the UI, batched (one array per flush). */

@@ -167,6 +167,20 @@ export interface HistoryResult {
   readonly hasMore: boolean;
 }
 
+/** End-to-end encryption of one account (Matrix). */
+export interface EncryptionStatusView {
+  readonly enabled: boolean;
+  /** Keys survive a restart. */
+  readonly persistent: boolean;
+  readonly deviceId: string;
+  /** This device is verified by the account's own cross-signing identity. */
+  readonly deviceVerified: boolean;
+  /** A recovery key protects the account's secrets on the server. */
+  readonly recoverySetUp: boolean;
+  /** Message keys are backed up (encrypted) on the server. */
+  readonly keyBackup: boolean;
+}
+
 export interface FileData {
   readonly name: string;
   readonly mime: string;

@@ -232,6 +232,19 @@ export class Core implements CoreApi {
       await this.markRead(this.conversation(conversationId));
       return null;
     },
+    'encryption:status': async ({ accountId }) => {
+      const s = await this.encryptionFeature(accountId).status();
+      return {
+        enabled: s.enabled, persistent: s.persistent, deviceId: s.deviceId, deviceVerified: s.deviceVerified,
+        recoverySetUp: s.secretStorageReady, keyBackup: s.keyBackupVersion !== null,
+      };
+    },
+    'encryption:setupRecovery': ({ accountId, password }) =>
+      this.encryptionFeature(accountId).setupRecovery(password === undefined ? {} : { password }),
+    'encryption:restore': async ({ accountId, recoveryKey }) => {
+      await this.encryptionFeature(accountId).restoreWithRecoveryKey(recoveryKey.trim());
+      return null;
+    },
     'typing:set': async ({ conversationId, typing }) => {
       const conv = this.conversation(conversationId);
       const rt = this.runtime(conv.account_id);
@@ -796,6 +809,12 @@ export class Core implements CoreApi {
     if (!rt.adapter) throw new AppError('unsupported', `${rt.row.protocol} is not available in this build`);
     if (!isConnected(rt)) throw new AppError('network', 'The account is not connected right now');
     return rt.adapter;
+  }
+  private encryptionFeature(accountId: string): NonNullable<ProtocolAdapter['encryption']> {
+    const rt = this.runtime(accountId);
+    const adapter = this.connectedAdapter(rt);
+    if (!adapter.encryption) throw new AppError('unsupported', `${rt.row.protocol} accounts have no end-to-end encryption here`);
+    return adapter.encryption;
   }
   private contactsFeature(accountId: string): NonNullable<ProtocolAdapter['contacts']> {
     const rt = this.runtime(accountId);

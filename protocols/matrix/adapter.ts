@@ -1040,6 +1040,7 @@ export class MatrixAdapter implements ProtocolAdapter {
       });
       const roomId = stringField(res, 'room_id');
       if (!roomId || !isRoomId(roomId)) throw new AppError('server', 'createRoom: no room_id');
+      await this.awaitMembersKnown(roomId, invite);
       return { id: roomId, kind: 'group', title: name, isPrivate: true, encrypted: this.encryptByDefault };
     },
     join: async (address) => {
@@ -1153,7 +1154,29 @@ export class MatrixAdapter implements ProtocolAdapter {
     if (!roomId || !isRoomId(roomId)) throw new AppError('server', 'createRoom: no room_id');
     this.addDirect(userId, roomId);
     await this.persistDirect();
+    await this.awaitMembersKnown(roomId, [userId]);
     return { id: roomId, kind: 'direct', title, isPrivate: true, encrypted: this.encryptByDefault };
+  }
+
+  /**
+   * Wait until our own sync shows the room with the people we just invited. The room keys of an
+   * encrypted room go to the members the client knows when it encrypts: a message sent before
+   * the invites reached us would be unreadable for the invitees (seen in tests: "the sender's
+   * device has not sent us the keys"). Bounded; without encryption it returns at once.
+   */
+  private async awaitMembersKnown(roomId: string, userIds: readonly string[], ms = 10_000): Promise<void> {
+    if (!this.encryptByDefault || userIds.length === 0) return;
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      const room = this.client?.getRoom(roomId);
+      const known = room !== null && room !== undefined && userIds.every((u) => {
+        const m = room.getMember(u)?.membership;
+        return m === 'invite' || m === 'join';
+      });
+      if (known) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    this.ctx.log.warn('invited members not synced yet; the first encrypted message may not reach them', { roomId });
   }
 
   // ---------------------------------------------------------------- encryption

@@ -4,7 +4,7 @@
 // here, so the adapter sees plain RawEvents and contract shapes.
 import { MatrixEvent, MatrixEventEvent } from 'matrix-js-sdk';
 import type { IEvent, Room } from 'matrix-js-sdk';
-import { decodeRecoveryKey } from 'matrix-js-sdk/lib/crypto-api/index.js';
+import { CryptoEvent, decodeRecoveryKey } from 'matrix-js-sdk/lib/crypto-api/index.js';
 import type { CryptoApi, CryptoCallbacks } from 'matrix-js-sdk/lib/crypto-api/index.js';
 import { AppError } from '../../common/errors';
 import type { EncryptionFeature, EncryptionStatus } from '../contract';
@@ -43,6 +43,22 @@ function encryptorOf(crypto: CryptoApi | undefined): EventEncryptor | null {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves when the key-backup upload loop has nothing left to upload (or after `ms`). */
+function backupDrained(client: MatrixClient, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      client.off(CryptoEvent.KeyBackupSessionsRemaining, onRemaining);
+      resolve();
+    };
+    const onRemaining = (remaining: number): void => {
+      if (remaining === 0) done();
+    };
+    const timer = setTimeout(done, ms);
+    client.on(CryptoEvent.KeyBackupSessionsRemaining, onRemaining);
+  });
+}
 
 /**
  * Encrypt content for a room whose m.room.encryption state the client knows. Right after
@@ -169,8 +185,13 @@ export function encryptionFeature(d: E2eeDeps): EncryptionFeature {
           }
         },
       });
+      // Listen before the backup starts: its upload loop reports 0 remaining when every existing
+      // message key is on the server. Only then may the user rely on the recovery key (and close
+      // the app) — otherwise older messages would be missing on a new device.
+      const drained = backupDrained(client, 30_000);
       await crypto.bootstrapSecretStorage({ createSecretStorageKey: async () => generated, setupNewSecretStorage: true, setupNewKeyBackup: true });
       await crypto.checkKeyBackupAndEnable();
+      await drained;
       return { recoveryKey: generated.encodedPrivateKey };
     },
 

@@ -12,6 +12,7 @@ export type Modal =
   | { readonly kind: 'addAccount' }
   | { readonly kind: 'updatePassword'; readonly accountId: AccountId }
   | { readonly kind: 'removeAccount'; readonly accountId: AccountId }
+  | { readonly kind: 'encryption'; readonly accountId: AccountId }
   | { readonly kind: 'newGroup' }
   | { readonly kind: 'joinRoom' }
   | { readonly kind: 'addContact' }

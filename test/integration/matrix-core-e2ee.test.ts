@@ -21,6 +21,7 @@ let profile: string;
 let peerDir: string;
 let peer: ProtocolAdapter;
 const peerGot: string[] = [];
+let secondComputer = '';
 
 async function call<C extends CommandName>(core: Core, cmd: C, input: CommandInput<C>): Promise<CommandOutputs[C]> {
   const r = await core.handle(cmd, input);
@@ -38,8 +39,8 @@ async function until<T>(fn: () => Promise<T | undefined> | T | undefined, label:
   }
 }
 
-function openCore(): { core: Core; patches: Patch[] } {
-  const core = createCore({ profileDir: profile, secrets: FileSecretStore.inProfile(profile), adapters: ADAPTERS });
+function openCore(dir = profile): { core: Core; patches: Patch[] } {
+  const core = createCore({ profileDir: dir, secrets: FileSecretStore.inProfile(dir), adapters: ADAPTERS });
   const patches: Patch[] = [];
   core.onPatches((p) => patches.push(...p));
   return { core, patches };
@@ -62,7 +63,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await peer?.disconnect();
   await synapse?.dispose();
-  await Promise.all([profile, peerDir].filter(Boolean).map((d) => rm(d, { recursive: true, force: true })));
+  await Promise.all([profile, peerDir, secondComputer].filter(Boolean).map((d) => rm(d, { recursive: true, force: true })));
 });
 
 describe('Matrix end-to-end encryption through the core', () => {
@@ -105,5 +106,31 @@ describe('Matrix end-to-end encryption through the core', () => {
     await peer.send(dm.id, { clientTxnId: `erik-2-${Date.now()}`, text: 'Efter omstarten: fortfarande krypterat' });
     await until(async () => ((await call(core, 'history:load', { conversationId })).messages.some((m) => m.text === 'Efter omstarten: fortfarande krypterat') ? true : undefined), 'new message decrypted after restart');
     await core.close();
+  });
+
+  it('recovery key: set up in the app; a new login on another computer unlocks the older messages', async () => {
+    const first = openCore();
+    await until(async () => ((await call(first.core, 'app:snapshot', {})).accounts[0]?.state === 'connected' ? true : undefined), 'connected');
+    const { recoveryKey } = await call(first.core, 'encryption:setupRecovery', { accountId, password: 'anna-pw' });
+    expect(recoveryKey.length).toBeGreaterThan(20);
+    expect(await call(first.core, 'encryption:status', { accountId })).toMatchObject({ persistent: true, deviceVerified: true, recoverySetUp: true, keyBackup: true });
+    // The recovery key is shown once, never stored.
+    expect(await readFile(join(profile, SECRET_FILE_NAME), 'utf8')).not.toContain(recoveryKey);
+    await first.core.close();
+
+    secondComputer = await mkdtemp(join(tmpdir(), 'samverka-core-e2ee-2-'));
+    const second = openCore(secondComputer);
+    const account = await call(second.core, 'accounts:add', { protocol: 'matrix', address: '@anna:localhost', password: 'anna-pw', serviceUrl: synapse.baseUrl, allowPlaintext: true });
+    const status = await call(second.core, 'encryption:status', { accountId: account.id });
+    expect(status.deviceId).not.toBe(deviceId);
+    expect(status.deviceVerified).toBe(false);
+    const convo = await until(async () => (await call(second.core, 'inbox:list', {})).find((c) => c.protocol === 'matrix' && c.encrypted), 'the encrypted DM on the new computer');
+    const before = await call(second.core, 'history:load', { conversationId: convo.id });
+    expect(before.messages.some((m) => m.undecryptable)).toBe(true);
+
+    await call(second.core, 'encryption:restore', { accountId: account.id, recoveryKey });
+    await until(async () => ((await call(second.core, 'history:load', { conversationId: convo.id })).messages.some((m) => m.text === 'Hemligt: mötet flyttas till Åre') ? true : undefined), 'older message decrypted from the key backup');
+    expect((await call(second.core, 'encryption:status', { accountId: account.id })).deviceVerified).toBe(true);
+    await second.core.close();
   });
 });

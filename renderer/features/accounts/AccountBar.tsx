@@ -42,6 +42,16 @@ function AccountItem({ account }: { readonly account: AccountSummary }): ReactNo
         <StateIcon state={account.state} />
         <span>{t(`accounts.state.${account.state}`)}</span>
         {account.state === 'reconnecting' && seconds !== null ? <span>, {t('accounts.nextTry', { seconds })}</span> : null}
+        {account.protocol === 'matrix' && account.state === 'connected' ? (
+          <button
+            type="button"
+            className="link-button small"
+            aria-label={t('encryption.openNamed', { account: account.label })}
+            onClick={() => setView({ modal: { kind: 'encryption', accountId: account.id } })}
+          >
+            🔒 {t('encryption.open')}
+          </button>
+        ) : null}
       </div>
       {account.state === 'needs-attention' || (account.error && account.state !== 'connected') ? (
         <div className="account-problem">

@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { useChat } from '../../state/store';
 import { AddAccountDialog } from '../accounts/AddAccountDialog';
 import { RemoveAccountDialog, UpdatePasswordDialog } from '../accounts/AccountDialogs';
+import { EncryptionDialog } from '../accounts/EncryptionDialog';
 import { AddContactDialog } from '../contacts/ContactsPanel';
 import { JoinRoomDialog, MembersDialog, NewGroupDialog } from '../groups/GroupDialogs';
 
@@ -13,6 +14,7 @@ export function Modals(): ReactNode {
   switch (modal.kind) {
     case 'addAccount': return <AddAccountDialog onClose={close} />;
     case 'updatePassword': return <UpdatePasswordDialog accountId={modal.accountId} onClose={close} />;
+    case 'encryption': return <EncryptionDialog accountId={modal.accountId} onClose={close} />;
     case 'removeAccount': return <RemoveAccountDialog accountId={modal.accountId} onClose={close} />;
     case 'newGroup': return <NewGroupDialog onClose={close} />;
     case 'joinRoom': return <JoinRoomDialog onClose={close} />;
