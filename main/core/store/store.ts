@@ -168,7 +168,9 @@ export class Store {
   bumpConversation(id: string, ts: number, preview: string, unreadDelta: number, mentionDelta: number): void {
     this.run(
       `UPDATE conversations SET
-         last_preview = CASE WHEN ? >= last_activity_at THEN ? ELSE last_preview END,
+         -- The activity time may come from a non-message event (a Matrix join right after the
+         -- first message): an empty preview always takes the message.
+         last_preview = CASE WHEN ? >= last_activity_at OR last_preview = '' THEN ? ELSE last_preview END,
          last_activity_at = max(last_activity_at, ?),
          unread = unread + ?, mentions = mentions + ?
        WHERE id = ?`,

@@ -163,6 +163,16 @@ describe('ingestion and the inbox', () => {
     await h.core.close();
   });
 
+  it('shows the first message as the preview even when the conversation\'s activity is newer (a join after the message)', async () => {
+    const { h, server, accountId } = await connectedCore();
+    const conv = conversationIdFor(accountId, BOB);
+    server.emit({ type: 'conversation', conversation: { id: BOB, kind: 'direct', title: 'Bob', isPrivate: true, lastActivityAt: 5000 } });
+    server.emit({ type: 'message', message: { id: 'm1', conversationId: BOB, senderId: BOB, senderName: 'Bob', own: false, ts: 4000, text: 'sent before you joined', refs: {} } });
+    await waitFor(async () => (await inboxRow(h, conv))?.unread === 1);
+    expect((await inboxRow(h, conv))?.lastMessagePreview).toBe('sent before you joined');
+    await h.core.close();
+  });
+
   it('removes a conversation the server says is gone', async () => {
     const { h, server, accountId } = await connectedCore();
     server.inject(BOB, { text: 'bye' });
