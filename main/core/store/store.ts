@@ -41,6 +41,10 @@ export class Store {
   constructor(file: string, opts: StoreOptions = {}) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
+    // 8 KB pages for new profiles (must precede WAL; no-op for existing files): ingestion spreads
+    // writes over many per-conversation index pages, and bigger pages mean fewer page writes per
+    // commit — measured 14.0k msg/s at 2 KB, ~17–19k at 4 KB, ~22k at 8 KB on 1M messages.
+    this.db.pragma('page_size = 8192');
     this.db.pragma('journal_mode = WAL');
     // NORMAL is durable across application crashes in WAL mode (only an OS crash can lose the
     // last commits), and much faster than FULL for ingestion.
