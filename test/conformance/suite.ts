@@ -3,6 +3,7 @@
 // faithful) server and a way to restart it. Run with runConformance('xmpp', harness) in a test file.
 import { describe, expect, it, afterEach } from 'vitest';
 import type { AdapterEvent, ConnectOptions, MessageInfo, ProtocolAdapter, SyncState } from '../../protocols/contract';
+import { record } from '../helpers/recorder';
 
 export interface TestAccount {
   /** A fresh, not yet connected adapter. Called again for a "new instance" (app restart). */
@@ -34,33 +35,12 @@ export function runConformance(name: string, harness: ConformanceHarness): void 
   const open: ProtocolAdapter[] = [];
 
   function watch(adapter: ProtocolAdapter, initialSync: SyncState = {}): Live {
-    const events: AdapterEvent[] = [];
-    let sync = initialSync;
-    const waiters: { pred: (e: AdapterEvent) => boolean; resolve: (e: AdapterEvent) => void }[] = [];
-    adapter.onEvent((e) => {
-      events.push(e);
-      if (e.type === 'sync') sync = e.state;
-      for (const w of [...waiters]) if (w.pred(e)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(e);
-      }
-    });
+    const rec = record(adapter, initialSync);
     return {
       adapter,
-      events,
-      sync: () => sync,
-      waitFor(pred, label) {
-        const hit = events.find(pred);
-        if (hit) return Promise.resolve(hit);
-        return new Promise((resolve, reject) => {
-          const w = { pred, resolve: (e: AdapterEvent) => { clearTimeout(t); resolve(e); } };
-          const t = setTimeout(() => {
-            waiters.splice(waiters.indexOf(w), 1);
-            reject(new Error(`${name}: timeout waiting for ${label}`));
-          }, timeout);
-          waiters.push(w);
-        });
-      },
+      events: rec.events,
+      sync: rec.sync,
+      waitFor: (pred, label) => rec.waitFor(pred, timeout, `${name}: ${label}`),
     };
   }
 

@@ -6,6 +6,7 @@ import { startSynapse } from '../servers/synapse/synapse';
 import type { RegisteredUser, SynapseServer } from '../servers/synapse/synapse';
 import { createMatrixAdapter } from '../../protocols/matrix';
 import type { AdapterEvent, AdapterLogger, MessageInfo, ProtocolAdapter, SyncState } from '../../protocols/contract';
+import { record } from '../helpers/recorder';
 
 const quiet: AdapterLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 type MsgEvent = Extract<AdapterEvent, { type: 'message' }>;
@@ -34,29 +35,8 @@ function makeAdapter(user: RegisteredUser): ProtocolAdapter {
 }
 
 function watch(adapter: ProtocolAdapter, user: RegisteredUser, initial: SyncState = {}): Live {
-  const events: AdapterEvent[] = [];
-  let sync = initial;
-  const waiters: { pred: (e: AdapterEvent) => boolean; resolve: (e: AdapterEvent) => void }[] = [];
-  adapter.onEvent((e) => {
-    events.push(e);
-    if (e.type === 'sync') sync = e.state;
-    for (const w of [...waiters]) if (w.pred(e)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(e);
-    }
-  });
-  return {
-    adapter, events, user, sync: () => sync,
-    waitFor(pred, label, ms = 10_000) {
-      const hit = events.find(pred);
-      if (hit) return Promise.resolve(hit);
-      return new Promise((resolve, reject) => {
-        const w = { pred, resolve: (e: AdapterEvent) => { clearTimeout(t); resolve(e); } };
-        const t = setTimeout(() => { waiters.splice(waiters.indexOf(w), 1); reject(new Error(`timeout waiting for ${label}`)); }, ms);
-        waiters.push(w);
-      });
-    },
-  };
+  const rec = record(adapter, initial);
+  return { adapter, events: rec.events, user, sync: rec.sync, waitFor: (pred, label, ms = 10_000) => rec.waitFor(pred, ms, label) };
 }
 
 async function newUser(prefix: string): Promise<RegisteredUser & { password: string }> {

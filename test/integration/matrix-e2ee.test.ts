@@ -12,6 +12,7 @@ import type { RegisteredUser, SynapseServer } from '../servers/synapse/synapse';
 import { createMatrixAdapter } from '../../protocols/matrix';
 import { STORE_FILE } from '../../protocols/matrix/crypto-store';
 import type { AdapterEvent, AdapterLogger, AdapterStorage, Credentials, MessageInfo, ProtocolAdapter, SyncState } from '../../protocols/contract';
+import { record } from '../helpers/recorder';
 
 type MsgEvent = Extract<AdapterEvent, { type: 'message' }>;
 type User = RegisteredUser & { password: string };
@@ -57,29 +58,8 @@ function watch(user: User, store: AdapterStorage | undefined, initial: SyncState
   };
   const adapter = createMatrixAdapter({ address: user.userId, serviceUrl: server.baseUrl, allowPlaintext: true }, { log, now: () => Date.now(), ...(store ? { storage: store } : {}) });
   open.push(adapter);
-  const events: AdapterEvent[] = [];
-  let sync = initial;
-  const waiters: { pred: (e: AdapterEvent) => boolean; resolve: (e: AdapterEvent) => void }[] = [];
-  adapter.onEvent((e) => {
-    events.push(e);
-    if (e.type === 'sync') sync = e.state;
-    for (const w of [...waiters]) if (w.pred(e)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(e);
-    }
-  });
-  return {
-    adapter, events, user, infos, sync: () => sync,
-    waitFor(pred, label, ms = 15_000) {
-      const hit = events.find(pred);
-      if (hit) return Promise.resolve(hit);
-      return new Promise((resolve, reject) => {
-        const w = { pred, resolve: (e: AdapterEvent) => { clearTimeout(t); resolve(e); } };
-        const t = setTimeout(() => { waiters.splice(waiters.indexOf(w), 1); reject(new Error(`timeout waiting for ${label}`)); }, ms);
-        waiters.push(w);
-      });
-    },
-  };
+  const rec = record(adapter, initial);
+  return { adapter, events: rec.events, user, infos, sync: rec.sync, waitFor: (pred, label, ms = 15_000) => rec.waitFor(pred, ms, label) };
 }
 
 async function newUser(prefix: string): Promise<User> {
