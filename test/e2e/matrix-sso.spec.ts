@@ -8,6 +8,7 @@ import { freePort, startSynapse, type SynapseServer } from '../servers/synapse/s
 import { startOidcProvider, synapseOidcConfig, type OidcProviderServer } from '../servers/oidc/oidc';
 import { ensureSynapseOidcDeps } from '../servers/oidc/synapse-oidc-deps';
 import { startWebApp, type WebApp } from '../helpers/web-app';
+import { fillAccountForm, openInEnglish } from './ui';
 
 let idp: OidcProviderServer;
 let synapse: SynapseServer;
@@ -37,16 +38,9 @@ test('signs in to Matrix through the organisation’s SSO in a browser tab, no p
   // Everything here is loopback; refuse anything else (e.g. the IdP page's web font import).
   await page.context().route(/^(?!https?:\/\/(?:127\.0\.0\.1|localhost|\[::1\])[:/])/, (route) => route.abort());
 
-  await page.goto(app.url);
-  await page.getByLabel(/Language|Språk/).selectOption('en');
-
-  await page.getByRole('button', { name: 'Add account' }).first().click();
-  const dialog = page.getByRole('dialog');
-  await dialog.getByRole('combobox', { name: /Chat system/ }).selectOption('matrix');
-  await dialog.getByRole('textbox', { name: /^Address/ }).fill('@dora:localhost');
-  await dialog.getByText('Advanced settings').click();
-  await dialog.getByLabel(/^Server address/).fill(synapse.baseUrl);
-  await dialog.getByLabel(/Allow unencrypted connection/).check();
+  await openInEnglish(page, app.url);
+  // No password: the identity provider checks who the user is, in the browser.
+  const dialog = await fillAccountForm(page, { protocol: 'matrix', address: '@dora:localhost', serviceUrl: synapse.baseUrl });
 
   const tabOpened = page.context().waitForEvent('page');
   await dialog.getByRole('button', { name: 'Sign in with your organisation (SSO)' }).click();

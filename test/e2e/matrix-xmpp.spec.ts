@@ -8,6 +8,7 @@ import { startSynapse, type SynapseServer } from '../servers/synapse/synapse';
 import { createMatrixAdapter } from '../../protocols/matrix';
 import type { AdapterEvent, ProtocolAdapter } from '../../protocols/contract';
 import { startWebApp, type WebApp } from '../helpers/web-app';
+import { addAccount, openInEnglish } from './ui';
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -50,19 +51,6 @@ test.afterAll(async () => {
   await Promise.allSettled([prosody?.dispose(), synapse?.dispose()]);
 });
 
-async function addAccount(page: Page, protocol: 'xmpp' | 'matrix', address: string, password: string, serviceUrl: string): Promise<void> {
-  await page.getByRole('button', { name: 'Add account' }).first().click();
-  const dialog = page.getByRole('dialog');
-  await dialog.getByRole('combobox', { name: /Chat system/ }).selectOption(protocol);
-  await dialog.getByRole('textbox', { name: /^Address/ }).fill(address);
-  await dialog.getByLabel('Password', { exact: true }).fill(password);
-  await dialog.getByText('Advanced settings').click();
-  await dialog.getByLabel(/^Server address/).fill(serviceUrl);
-  await dialog.getByLabel(/Allow unencrypted connection/).check();
-  await dialog.getByRole('button', { name: 'Connect' }).click();
-  await expect(page.getByRole('listitem', { name: new RegExp(address.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) })).toContainText('Connected');
-}
-
 async function answer(page: Page, conversation: RegExp, incoming: string, reply: string): Promise<void> {
   const inbox = page.getByRole('listbox', { name: 'Conversations' });
   await inbox.getByRole('option', { name: conversation }).click();
@@ -75,10 +63,9 @@ async function answer(page: Page, conversation: RegExp, incoming: string, reply:
 }
 
 test('a Matrix account beside an XMPP account: both read and answered from the one inbox', async ({ page }) => {
-  await page.goto(app.url);
-  await page.getByLabel(/Language|Språk/).selectOption('en');
-  await addAccount(page, 'xmpp', 'alice@localhost', 'alicepw', prosody.serviceUrl);
-  await addAccount(page, 'matrix', '@alice:localhost', 'alice-matrix-pw', synapse.baseUrl);
+  await openInEnglish(page, app.url);
+  await addAccount(page, { protocol: 'xmpp', address: 'alice@localhost', password: 'alicepw', serviceUrl: prosody.serviceUrl });
+  await addAccount(page, { protocol: 'matrix', address: '@alice:localhost', password: 'alice-matrix-pw', serviceUrl: synapse.baseUrl });
 
   // Sara writes on Matrix (a new direct chat), Bo on XMPP.
   const dm = await matrixPeer.direct!.open('@alice:localhost');

@@ -9,6 +9,7 @@ import { startProsody, type ProsodyServer } from '../servers/prosody/prosody';
 import { connectedAdapter, rawPeer, stopPeer, waitForStanza, xml, type Element, type RawPeer, type Recorder } from '../servers/prosody/clients';
 import type { AdapterEvent, ProtocolAdapter } from '../../protocols/contract';
 import { startWebApp, type WebApp } from '../helpers/web-app';
+import { addAccount, openInEnglish as openInEnglishAt } from './ui';
 
 const NS_MUC = 'http://jabber.org/protocol/muc';
 const NS_MUC_USER = 'http://jabber.org/protocol/muc#user';
@@ -36,11 +37,8 @@ async function say(peer: RawPeer, to: string, text: string, id: string = randomU
   return id;
 }
 
-/** The profile starts in Swedish; these tests read English labels. */
 async function openInEnglish(page: Page): Promise<void> {
-  await page.goto(app.url);
-  await page.getByLabel(/Language|Språk/).selectOption('en');
-  await expect(page.getByRole('button', { name: 'Add account' }).first()).toBeVisible();
+  await openInEnglishAt(page, app.url);
 }
 
 async function open(page: Page): Promise<void> {
@@ -105,15 +103,7 @@ test.beforeAll(async ({ browser }) => {
 
   const page = await browser.newPage();
   await openInEnglish(page);
-  await page.getByRole('button', { name: 'Add account' }).first().click();
-  const dialog = page.getByRole('dialog');
-  await dialog.getByRole('textbox', { name: /^Address/ }).fill('alice@localhost');
-  await dialog.getByLabel('Password', { exact: true }).fill('alicepw');
-  await dialog.getByText('Advanced settings').click();
-  await dialog.getByLabel(/^Server address/).fill(prosody.serviceUrl);
-  await dialog.getByLabel(/Allow unencrypted connection/).check();
-  await dialog.getByRole('button', { name: 'Connect' }).click();
-  await expect(page.getByRole('listitem', { name: /alice@localhost/ })).toContainText('Connected');
+  await addAccount(page, { address: 'alice@localhost', password: 'alicepw', serviceUrl: prosody.serviceUrl });
   await page.close();
 });
 

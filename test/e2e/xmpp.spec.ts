@@ -5,6 +5,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { startProsody, type ProsodyServer } from '../servers/prosody/prosody';
 import { rawPeer, stopPeer, xml, type RawPeer, type Element } from '../servers/prosody/clients';
 import { startWebApp, type WebApp } from '../helpers/web-app';
+import { addAccount, fillAccountForm, openInEnglish as openInEnglishAt } from './ui';
 
 let prosody: ProsodyServer;
 let app: WebApp;
@@ -39,23 +40,12 @@ async function waitForReceived(text: string): Promise<void> {
   expect(received.filter((r) => r === text)).toHaveLength(1);
 }
 
-/** The profile starts in Swedish; these tests read English labels (and prove the switch works). */
 async function openInEnglish(page: Page): Promise<void> {
-  await page.goto(app.url);
-  await page.getByLabel(/Language|Språk/).selectOption('en');
-  await expect(page.getByRole('button', { name: 'Add account' }).first()).toBeVisible();
+  await openInEnglishAt(page, app.url);
 }
 
 async function addAliceAccount(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Add account' }).first().click();
-  const dialog = page.getByRole('dialog');
-  await dialog.getByRole('textbox', { name: /^Address/ }).fill('alice@localhost');
-  await dialog.getByLabel('Password', { exact: true }).fill('alicepw');
-  await dialog.getByText('Advanced settings').click();
-  await dialog.getByLabel(/^Server address/).fill(prosody.serviceUrl);
-  await dialog.getByLabel(/Allow unencrypted connection/).check();
-  await dialog.getByRole('button', { name: 'Connect' }).click();
-  await expect(page.getByRole('listitem', { name: /alice@localhost/ })).toContainText('Connected');
+  await addAccount(page, { address: 'alice@localhost', password: 'alicepw', serviceUrl: prosody.serviceUrl });
 }
 
 test.beforeAll(async () => {
@@ -76,13 +66,7 @@ test.describe.configure({ mode: 'serial' });
 
 test('wrong password gives a clear error and keeps the form', async ({ page }) => {
   await openInEnglish(page);
-  await page.getByRole('button', { name: 'Add account' }).first().click();
-  const dialog = page.getByRole('dialog');
-  await dialog.getByRole('textbox', { name: /^Address/ }).fill('alice@localhost');
-  await dialog.getByLabel('Password', { exact: true }).fill('not-the-password');
-  await dialog.getByText('Advanced settings').click();
-  await dialog.getByLabel(/^Server address/).fill(prosody.serviceUrl);
-  await dialog.getByLabel(/Allow unencrypted connection/).check();
+  const dialog = await fillAccountForm(page, { address: 'alice@localhost', password: 'not-the-password', serviceUrl: prosody.serviceUrl });
   await dialog.getByRole('button', { name: 'Connect' }).click();
   await expect(dialog.getByRole('alert')).toContainText(/password/i);
   await expect(dialog.getByRole('textbox', { name: /^Address/ })).toHaveValue('alice@localhost');
