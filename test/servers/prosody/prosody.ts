@@ -7,7 +7,7 @@ import { mkdtemp, mkdir, writeFile, rm, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { canConnect, freePort } from '../ports';
+import { canConnect, freePort, stopServerProcess } from '../ports';
 
 export { freePort };
 
@@ -170,14 +170,8 @@ export async function startProsody(opts: ProsodyOptions = {}): Promise<ProsodySe
   async function stop(): Promise<void> {
     const child = proc;
     if (!child) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
+    await stopServerProcess(child, port, 5_000);
     proc = null;
-    // The port is closed once the process is gone; wait so a restart can bind again.
-    while (await canConnect(port)) await new Promise((r) => setTimeout(r, 20));
   }
 
   async function logTail(): Promise<string> {

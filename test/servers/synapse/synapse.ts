@@ -14,7 +14,7 @@ import { copyFile, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { canConnect, freePort } from '../ports';
+import { canConnect, freePort, stopServerProcess } from '../ports';
 
 export { freePort };
 
@@ -347,14 +347,8 @@ export async function startSynapse(opts: SynapseOptions = {}): Promise<SynapseSe
   async function stop(): Promise<void> {
     const child = proc;
     if (!child) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
+    await stopServerProcess(child, port, 10_000);
     proc = null;
-    // Wait until the port is free so a restart can bind again.
-    while (await canConnect(port)) await sleep(20);
   }
 
   function logTail(): string {
