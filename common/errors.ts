@@ -5,6 +5,7 @@ export const ERROR_KINDS = [
   'server', // server answered with an internal error
   'rate_limited', // told to slow down; retryAfterMs says how long
   'auth', // wrong password, expired or revoked token
+  'second_factor', // the server asks for a one-time code (TOTP, e-mail code); retry with Credentials.otp
   'forbidden', // authenticated but not allowed
   'certificate', // TLS certificate not trusted / wrong host
   'insecure', // server would require plaintext authentication
@@ -29,7 +30,7 @@ export interface AppErrorDto {
 
 /** Errors that need the user (re-login, trust a certificate) rather than a retry. */
 export function isFatalKind(kind: ErrorKind): boolean {
-  return kind === 'auth' || kind === 'forbidden' || kind === 'certificate' || kind === 'insecure';
+  return kind === 'auth' || kind === 'second_factor' || kind === 'forbidden' || kind === 'certificate' || kind === 'insecure';
 }
 
 export class AppError extends Error {

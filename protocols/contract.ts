@@ -7,6 +7,7 @@
 import type { AppErrorDto } from '../common/errors';
 import type { Capabilities, ContactSubscription, ConversationKind, PresenceState } from '../common/model';
 import type { ProtocolId } from '../common/ids';
+import type { RichNode } from '../common/rich-text';
 
 export interface AdapterLogger {
   debug(msg: string, data?: Record<string, unknown>): void;
@@ -27,7 +28,8 @@ export interface AccountConfig {
 }
 
 export type Credentials =
-  | { readonly kind: 'password'; readonly password: string }
+  /** `otp`: a second-factor code (TOTP or e-mail code) when the server asked for one (`second_factor`). */
+  | { readonly kind: 'password'; readonly password: string; readonly otp?: string }
   | { readonly kind: 'token'; readonly token: string }
   /**
    * A one-time token from a browser sign-in (SSO, see SsoFeature): Matrix `loginToken`. connect()
@@ -80,6 +82,8 @@ export interface ConversationInfo {
   readonly lastActivityAt?: number;
   /** End-to-end encrypted (Matrix m.room.encryption). Absent = not known / not encrypted. */
   readonly encrypted?: boolean;
+  /** Locator of the conversation's picture for `avatars.fetch` (Matrix: an mxc:// URI). */
+  readonly avatar?: string;
 }
 
 /** The protocol's references to one message, kept by the core and handed back for edits etc. */
@@ -106,7 +110,13 @@ export interface MessageInfo {
   readonly senderName: string;
   readonly own: boolean;
   readonly ts: number;
+  /** Plain text (for previews, notifications, search; shown when `rich` is absent). */
   readonly text: string;
+  /**
+   * The same message formatted (Markdown, HTML), already parsed into the allowlisted tree of
+   * common/rich-text.ts by protocols/base/rich. Absent: the text has no formatting.
+   */
+  readonly rich?: readonly RichNode[];
   /** The client transaction id this message was sent with, when it is our own echo. */
   readonly clientTxnId?: string;
   readonly replyToId?: string;
@@ -166,6 +176,8 @@ export interface MemberInfo {
   readonly name: string;
   readonly role: string;
   readonly presence: PresenceState;
+  /** Locator of the member's picture for `avatars.fetch`. */
+  readonly avatar?: string;
 }
 
 export type AdapterConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
@@ -176,7 +188,7 @@ export type AdapterEvent =
   | { readonly type: 'conversation'; readonly conversation: ConversationInfo }
   | { readonly type: 'conversation.removed'; readonly conversationId: string }
   | { readonly type: 'message'; readonly message: MessageInfo }
-  | { readonly type: 'message.edited'; readonly conversationId: string; readonly targetId: string; readonly text: string; readonly ts: number; readonly senderId: string }
+  | { readonly type: 'message.edited'; readonly conversationId: string; readonly targetId: string; readonly text: string; readonly rich?: readonly RichNode[]; readonly ts: number; readonly senderId: string }
   | { readonly type: 'message.deleted'; readonly conversationId: string; readonly targetId: string; readonly senderId: string }
   | { readonly type: 'reactions'; readonly conversationId: string; readonly targetId: string; readonly senderId: string; readonly keys: readonly string[] }
   | { readonly type: 'receipt'; readonly conversationId: string; readonly targetId: string; readonly senderId: string; readonly kind: 'received' | 'displayed' }
@@ -226,6 +238,13 @@ export interface RoomFeature {
 export interface FileFeature {
   upload(conversationId: string, file: { name: string; mime: string; data: Uint8Array }): Promise<AttachmentInfo>;
   download(attachment: AttachmentInfo): Promise<{ name: string; mime: string; data: Uint8Array }>;
+}
+export interface AvatarFeature {
+  /**
+   * A small picture (thumbnail of about `size` px) for a locator this adapter gave out in
+   * ConversationInfo.avatar or MemberInfo.avatar. Rejects with `invalid_input` for anything else.
+   */
+  fetch(locator: string, size: number): Promise<{ mime: string; data: Uint8Array }>;
 }
 export interface DirectFeature {
   /** Open (or find) a 1:1 conversation with the address. */
@@ -304,6 +323,7 @@ export interface ProtocolAdapter {
   readonly rooms?: RoomFeature;
   readonly files?: FileFeature;
   readonly direct?: DirectFeature;
+  readonly avatars?: AvatarFeature;
   readonly sso?: SsoFeature;
   readonly encryption?: EncryptionFeature;
 }

@@ -243,6 +243,7 @@ export const en = {
   'error.server': 'The server reported an internal error.',
   'error.rate_limited': 'The server asks us to slow down. Try again in a moment.',
   'error.auth': 'Wrong username or password.',
+  'error.second_factor': 'The server asks for a one-time code (from your authenticator app or sent by e-mail).',
   'error.forbidden': 'You are not allowed to do that.',
   'error.certificate': 'The server’s certificate is not trusted, or it belongs to another server.',
   'error.insecure': 'The connection was stopped because the server would send your password without encryption.',

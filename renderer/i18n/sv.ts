@@ -245,6 +245,7 @@ export const sv: Record<MessageKey, string> = {
   'error.server': 'Servern rapporterade ett internt fel.',
   'error.rate_limited': 'Servern ber oss att sakta ned. Försök igen om en stund.',
   'error.auth': 'Fel användarnamn eller lösenord.',
+  'error.second_factor': 'Servern ber om en engångskod (från din autentiseringsapp eller skickad med e-post).',
   'error.forbidden': 'Du har inte behörighet att göra det.',
   'error.certificate': 'Serverns certifikat är inte betrott, eller tillhör en annan server.',
   'error.insecure': 'Anslutningen stoppades eftersom servern skulle skicka ditt lösenord okrypterat.',
