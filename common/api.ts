@@ -92,6 +92,8 @@ export const commands = {
     dataBase64: z.string().max(Math.ceil((MAX_UPLOAD_BYTES * 4) / 3) + 4),
   }),
   'file:download': z.object({ conversationId: id, messageId: id, attachmentId: id }),
+  /** A conversation's or member's picture (`avatar` from ConversationSummary / MemberView). */
+  'avatar:get': z.object({ accountId: id, avatar: z.string().min(1).max(2048), size: z.number().int().min(16).max(512).optional() }),
   'encryption:status': z.object({ accountId: id }),
   /** The password only if the server asks again before accepting new cross-signing keys. */
   'encryption:setupRecovery': z.object({ accountId: id, password: z.string().max(1024).optional() }),
@@ -170,6 +172,7 @@ export interface CommandOutputs {
   'search:messages': readonly SearchHit[];
   'file:upload': MessageView;
   'file:download': FileData;
+  'avatar:get': { readonly mime: string; readonly dataBase64: string };
   'encryption:status': EncryptionStatusView;
   /** Shown once for the user to write down; the app keeps no copy. */
   'encryption:setupRecovery': { readonly recoveryKey: string };

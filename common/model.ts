@@ -2,6 +2,7 @@
 // (epoch milliseconds), no secrets, no file paths, no raw protocol objects.
 import type { AccountId, ConversationId, MessageId, ProtocolId } from './ids';
 import type { AppErrorDto } from './errors';
+import type { RichNode } from './rich-text';
 
 export const ACCOUNT_STATES = ['connecting', 'connected', 'reconnecting', 'needs-attention', 'disconnected'] as const;
 export type AccountState = (typeof ACCOUNT_STATES)[number];
@@ -85,6 +86,8 @@ export interface ConversationSummary {
   readonly isPrivate: boolean;
   /** End-to-end encrypted (Matrix Megolm); false means transport encryption only. */
   readonly encrypted: boolean;
+  /** Opaque key of the conversation's picture: pass it to `avatars:get`; null = none (initials). */
+  readonly avatar: string | null;
   readonly typing: readonly string[];
 }
 
@@ -118,8 +121,10 @@ export interface MessageView {
   readonly seq: number;
   /** End-to-end encrypted and not decryptable yet: `text` is empty; replaced when keys arrive. */
   readonly undecryptable: boolean;
-  /** Plain text. The renderer shows it as text (never as HTML). */
+  /** Plain text. The renderer shows it as text (never as HTML) when `rich` is null. */
   readonly text: string;
+  /** The formatted version (allowlisted element tree, common/rich-text.ts), or null. */
+  readonly rich: readonly RichNode[] | null;
   readonly editedAt: number | null;
   readonly deleted: boolean;
   readonly replyTo: { readonly id: MessageId; readonly senderName: string; readonly text: string } | null;
@@ -160,6 +165,8 @@ export interface MemberView {
   readonly name: string;
   readonly role: string;
   readonly presence: PresenceState;
+  /** Opaque key of the member's picture for `avatar:get`, or null. */
+  readonly avatar: string | null;
 }
 
 export interface HistoryResult {

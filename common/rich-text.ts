@@ -58,3 +58,41 @@ export function richToPlainText(nodes: readonly RichNode[]): string {
 }
 
 const BLOCK_TAGS: ReadonlySet<RichTag> = new Set<RichTag>(['p', 'pre', 'blockquote', 'li', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'tr', 'hr']);
+
+const TAG_SET: ReadonlySet<string> = new Set<string>(RICH_TAGS);
+
+/** http(s) or mailto without embedded credentials; the only link targets a message may carry. */
+export function isSafeRichHref(href: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(href);
+  } catch {
+    return false;
+  }
+  if (u.protocol === 'mailto:') return true;
+  return (u.protocol === 'http:' || u.protocol === 'https:') && u.username === '' && u.password === '';
+}
+
+/**
+ * Whether `v` is a tree the UI may show: only allowlisted tags, safe links, within RICH_LIMITS.
+ * The core checks every tree an adapter hands over, so a buggy or hostile adapter cannot store
+ * anything else; the renderer checks again as it draws.
+ */
+export function isRichTree(v: unknown): v is RichNode[] {
+  if (!Array.isArray(v)) return false;
+  let elements = 0;
+  const ok = (n: unknown, depth: number): boolean => {
+    if (typeof n === 'string') return true;
+    if (typeof n !== 'object' || n === null || Array.isArray(n)) return false;
+    const e = n as Record<string, unknown>;
+    if (++elements > RICH_LIMITS.maxElements || depth > RICH_LIMITS.maxDepth) return false;
+    if (typeof e.tag !== 'string' || !TAG_SET.has(e.tag) || !Array.isArray(e.children)) return false;
+    for (const k of Object.keys(e)) if (k !== 'tag' && k !== 'children' && k !== 'href' && k !== 'id' && k !== 'start') return false;
+    if (e.href !== undefined && (e.tag !== 'a' || typeof e.href !== 'string' || !isSafeRichHref(e.href))) return false;
+    if (e.tag === 'a' && e.href === undefined) return false;
+    if (e.id !== undefined && (e.tag !== 'mention' || typeof e.id !== 'string' || e.id.length > 512)) return false;
+    if (e.start !== undefined && (e.tag !== 'ol' || typeof e.start !== 'number' || !Number.isSafeInteger(e.start))) return false;
+    return e.children.every((c) => ok(c, depth + 1));
+  };
+  return v.every((n) => ok(n, 1));
+}

@@ -35,6 +35,7 @@ import { credentialsKey } from './secrets/file-secret-store';
 import type { AccountRow, ConversationRow, MessageRow } from './store/rows';
 import { Store } from './store/store';
 import { SsoLogins } from './sso/sso-logins';
+import { AvatarCache } from './avatars';
 import { attachmentsOf, contactView, conversationView, messageViews, parseJson, previewOf, refsOf } from './views';
 
 export const DB_FILE_NAME = 'samverka.db';
@@ -88,6 +89,7 @@ export class Core implements CoreApi {
   private readonly patches: PatchBatcher;
   private readonly typing: TypingTracker;
   private readonly ingestor: Ingestor;
+  private readonly avatars = new AvatarCache();
   private readonly outbox: Outbox;
   private readonly accounts = new Map<string, AccountRuntime>();
   private readonly sso: SsoLogins;
@@ -309,6 +311,10 @@ export class Core implements CoreApi {
     'search:messages': async ({ query, accountId, limit }) => this.search(query, accountId, limit ?? 50),
     'file:upload': (i) => this.upload(i.conversationId, i.name, i.mime, i.dataBase64),
     'file:download': (i) => this.download(i.conversationId, i.messageId, i.attachmentId),
+    'avatar:get': ({ accountId, avatar, size }) => {
+      const rt = this.runtime(accountId);
+      return this.avatars.get(accountId, this.connectedAdapter(rt), avatar, size ?? 64);
+    },
   };
 
   private snapshot(): AppSnapshot {
@@ -453,6 +459,7 @@ export class Core implements CoreApi {
     await rt.adapter?.disconnect().catch((e: unknown) => this.log.warn('disconnect failed', { accountId, error: String(e) }));
     this.ingestor.flush();
     const { conversationIds, contactAddresses } = this.store.deleteAccount(accountId);
+    this.avatars.forget(accountId);
     await this.opts.secrets.delete(credentialsKey(accountId));
     await removeAccountStorage(this.opts.profileDir, accountId, this.opts.secrets).catch((e: unknown) =>
       this.log.warn('removing account storage failed', { accountId, error: String(e) }),
@@ -626,11 +633,12 @@ export class Core implements CoreApi {
       const peer = this.store.getContact(conv.account_id, conv.native_id);
       const summary = this.summary(conv.id);
       return [
-        { id: rt.row.self_id ?? rt.row.address, name: rt.row.self_name ?? rt.row.address, role: 'member', presence: isConnected(rt) ? this.ownPresence() : 'offline' },
-        { id: conv.native_id, name: peer?.name || conv.title, role: 'member', presence: summary.presence ?? 'unknown' },
+        { id: rt.row.self_id ?? rt.row.address, name: rt.row.self_name ?? rt.row.address, role: 'member', presence: isConnected(rt) ? this.ownPresence() : 'offline', avatar: null },
+        { id: conv.native_id, name: peer?.name || conv.title, role: 'member', presence: summary.presence ?? 'unknown', avatar: conv.avatar },
       ];
     }
-    return this.roomsFeature(rt).members(conv.native_id);
+    const members = await this.roomsFeature(rt).members(conv.native_id);
+    return members.map((m) => ({ id: m.id, name: m.name, role: m.role, presence: m.presence, avatar: m.avatar ?? null }));
   }
 
   private async loadHistory(conversationId: string, before: string | undefined, limit: number): Promise<{ messages: MessageView[]; hasMore: boolean }> {
@@ -682,7 +690,8 @@ export class Core implements CoreApi {
     if (!adapter.edits) throw new AppError('unsupported', `${rt.row.protocol} accounts cannot edit messages`);
     await adapter.edits.edit(conv.native_id, { id: msg.native_id, refs: refsOf(msg) }, text, randomUUID());
     this.store.tx(() => {
-      this.store.editMessage(msg.id, text, this.scheduler.now());
+      // Formatting comes back with the server's copy of the edit (message.edited); until then, plain.
+      this.store.editMessage(msg.id, text, null, this.scheduler.now());
       const newest = this.store.newestVisibleMessage(conv.id);
       if (newest?.id === msg.id) this.store.setConversationPreview(conv.id, previewOf(text, attachmentsOf(msg)));
     });

@@ -12,6 +12,8 @@ import type {
   ReactionView,
 } from '../../common/model';
 import { PRESENCE_STATES } from '../../common/model';
+import { isRichTree } from '../../common/rich-text';
+import type { RichNode } from '../../common/rich-text';
 import type { AttachmentInfo, NativeRefs } from '../../protocols/contract';
 import { contactIdFor } from './ids';
 import type { ContactRow, ConversationListRow, MessageRow, ReactionRow } from './store/rows';
@@ -60,6 +62,7 @@ export function conversationView(row: ConversationListRow, typing: readonly stri
     presence: row.kind === 'direct' ? (presenceOf(row.presence_state) ?? 'unknown') : null,
     isPrivate: row.is_private === 1,
     encrypted: row.encrypted === 1,
+    avatar: row.avatar,
     typing,
   };
 }
@@ -119,6 +122,7 @@ export function messageViews(
       ts: row.ts,
       seq: row.seq,
       text: row.text,
+      rich: richOf(row),
       undecryptable: row.undecryptable === 1,
       editedAt: row.edited_at,
       deleted: row.deleted === 1,
@@ -130,6 +134,12 @@ export function messageViews(
       error: row.status === 'failed' && row.client_txn_id !== null ? outboxError(store, row.client_txn_id) : null,
     };
   });
+}
+
+function richOf(row: MessageRow): readonly RichNode[] | null {
+  if (row.rich === null || row.deleted === 1) return null;
+  const tree = parseJson<unknown>(row.rich, null);
+  return isRichTree(tree) ? tree : null;
 }
 
 function outboxError(store: Store, clientTxnId: string): AppErrorDto | null {

@@ -16,11 +16,11 @@
 // valid pagination tokens) and emitted oldest first with fromHistory=true. Live events after T0
 // come from the SDK. (S, T0] and (T0, …) do not overlap, and a seen-set guards the seams. The new
 // `since` is emitted (`sync` event) only after everything up to it was emitted.
-import { ClientEvent, EventTimeline, HttpApiEvent, RoomEvent, RoomMemberEvent, SetPresence, SyncState, UserEvent } from 'matrix-js-sdk';
+import { ClientEvent, EventTimeline, HttpApiEvent, RoomEvent, RoomMemberEvent, RoomStateEvent, SetPresence, SyncState, UserEvent } from 'matrix-js-sdk';
 import type { MatrixEvent, Room, RoomMember, SyncStateData, User } from 'matrix-js-sdk';
 import type {
   AccountConfig, AdapterContext, AdapterEvent, AdapterListener, AttachmentInfo, ConnectOptions, ConnectResult, ConversationInfo,
-  DeleteFeature, DirectFeature, EditFeature, EncryptionFeature, FileFeature, HistoryPage, HistoryRequest, MemberInfo, MessageInfo,
+  AvatarFeature, DeleteFeature, DirectFeature, EditFeature, EncryptionFeature, FileFeature, HistoryPage, HistoryRequest, MemberInfo, MessageInfo,
   OutgoingMessage, PresenceFeature, ProtocolAdapter, ReactionFeature, ReceiptFeature, RoomFeature, SendAck, TypingFeature,
 } from '../contract';
 import type { Capabilities, PresenceState } from '../../common/model';
@@ -29,11 +29,12 @@ import { AppError } from '../../common/errors';
 import { EventHub } from '../base/emitter';
 import { BoundedSet } from '../base/bounded';
 import { createMatrixClient, initCrypto, probingFetch, startSync } from './sdk';
+import { createMatrixFetch } from './http';
 import type { FetchProbe, MatrixClient } from './sdk';
 import { toAppError } from './errors';
 import { resolveHomeserver } from './discovery';
 import type { Homeserver } from './discovery';
-import { isEventId, isRoomAlias, isRoomId, parseUserId } from './ids';
+import { isEventId, isRoomAlias, isRoomId, parseMxc, parseUserId } from './ids';
 import type { UserId } from './ids';
 import { asRawEvent, parseEvent, ReactionIndex, MAX_TEXT, undecryptableMessage } from './events';
 import { decryptEvent, decryptRaw, encryptFor, encryptionFeature, ENCRYPTION_STATE, RecoveryKeyHolder } from './e2ee';
@@ -41,7 +42,8 @@ import type { Decrypted } from './e2ee';
 import { CryptoStore } from './crypto-store';
 import type { RawEvent, Self } from './events';
 import { Rest, enc, field, stringField } from './rest';
-import { download, upload } from './media';
+import { download, fetchThumbnail, upload } from './media';
+import { formattedFields } from './formatting';
 import type { MediaContext } from './media';
 import { MatrixSso } from './sso';
 
@@ -104,7 +106,8 @@ export class MatrixAdapter implements ProtocolAdapter {
   private session: Session | null = null;
   private hs: Homeserver | null = null;
   private readonly probe: FetchProbe = { lastError: null };
-  private readonly netFetch = probingFetch(this.probe);
+  /** Every request's network fetch: global fetch, or undici trusting config.trustedCaPem too (http.ts). */
+  private readonly netFetch = probingFetch(this.probe, createMatrixFetch(() => this.config.trustedCaPem));
   private cryptoStore: CryptoStore | null = null;
   private readonly recoveryKeys = new RecoveryKeyHolder();
   /** Live events in order: decryption is async, emission must not overtake. */
@@ -512,12 +515,17 @@ export class MatrixAdapter implements ProtocolAdapter {
     });
     client.on(RoomEvent.TimelineReset, (room) => {
       // A limited (gappy) incremental sync: fetch what lies between the last emitted token and
-      // the new timeline's start, so nothing is lost.
+      // the new timeline's start, so nothing is lost. The SDK emits this before the new timeline's
+      // events: the backfill joins the live chain, so those (newer) events wait for it.
       if (!room || !this.live || this.since === null) return;
       const from = room.getLiveTimeline().getPaginationToken(EventTimeline.BACKWARDS);
       const to = this.since;
       if (!from) return;
-      this.pending.push(this.backfillRange(client, room.roomId, from, to).catch((e: unknown) => this.ctx.log.warn('gap backfill failed', { room: room.roomId, error: String(e) })));
+      const step = this.liveChain
+        .then(() => this.backfillRange(client, room.roomId, from, to))
+        .catch((e: unknown) => this.ctx.log.warn('gap backfill failed', { room: room.roomId, error: String(e) }));
+      this.liveChain = step;
+      this.pending.push(step);
     });
     client.on(RoomEvent.MyMembership, (room, membership, prev) => {
       if (!this.prepared) return;
@@ -526,6 +534,15 @@ export class MatrixAdapter implements ProtocolAdapter {
     client.on(RoomEvent.Name, (room) => {
       if (!this.live || room.getMyMembership() !== 'join') return;
       guard('room name', () => this.emit({ type: 'conversation', conversation: this.conversationInfo(room) }));
+    });
+    client.on(RoomStateEvent.Events, (event) => {
+      // A new room picture, or (direct chats) the other person's new picture.
+      const type = event.getType();
+      if (!this.live || (type !== 'm.room.avatar' && type !== 'm.room.member')) return;
+      const room = client.getRoom(event.getRoomId() ?? '');
+      if (!room || room.getMyMembership() !== 'join') return;
+      if (type === 'm.room.member' && !this.isDirect(room.roomId)) return;
+      guard('room avatar', () => this.emit({ type: 'conversation', conversation: this.conversationInfo(room) }));
     });
     client.on(RoomEvent.Receipt, (event, room) => {
       if (!this.prepared) return;
@@ -604,7 +621,7 @@ export class MatrixAdapter implements ProtocolAdapter {
         this.emit({ type: 'message', message: p.message });
         return;
       case 'edit':
-        this.emit({ type: 'message.edited', conversationId: roomId, targetId: p.targetId, text: p.text, ts: p.ts, senderId: p.senderId });
+        this.emit({ type: 'message.edited', conversationId: roomId, targetId: p.targetId, text: p.text, ...(p.rich ? { rich: p.rich } : {}), ts: p.ts, senderId: p.senderId });
         return;
       case 'reaction': {
         const ev = this.reactionIndex.add(roomId, p.eventId, p.targetId, p.senderId, p.key);
@@ -714,7 +731,15 @@ export class MatrixAdapter implements ProtocolAdapter {
       isPrivate: joinRule !== 'public',
       encrypted: room.hasEncryptionStateEvent(),
       ...(last > 0 && Number.isFinite(last) ? { lastActivityAt: last } : {}),
+      ...this.avatarOf(room),
     };
+  }
+
+  /** The room's picture; a direct chat without one shows the other person's (as Element does). */
+  private avatarOf(room: Room): { avatar?: string } {
+    const own = room.getMxcAvatarUrl();
+    const mxc = own ?? (this.isDirect(room.roomId) ? room.getAvatarFallbackMember()?.getMxcAvatarUrl() : undefined);
+    return mxc && parseMxc(mxc) ? { avatar: mxc } : {};
   }
 
   /** Our own member event in an invited room: who invited us, why, and whether it is a DM. */
@@ -893,8 +918,10 @@ export class MatrixAdapter implements ProtocolAdapter {
   async send(conversationId: string, msg: OutgoingMessage): Promise<SendAck> {
     if (msg.text.length > MAX_TEXT) throw new AppError('invalid_input', `message longer than ${MAX_TEXT} characters`);
     if (!msg.clientTxnId || msg.clientTxnId.length > 200) throw new AppError('invalid_input', 'bad clientTxnId');
-    const content: Record<string, unknown> = { msgtype: 'm.text', body: msg.text };
+    const content: Record<string, unknown> = { msgtype: 'm.text', body: msg.text, ...formattedFields(msg.text) };
     if (msg.attachment) {
+      delete content.format;
+      delete content.formatted_body;
       const a = msg.attachment;
       const msgtype = a.mime.startsWith('image/') ? 'm.image' : a.mime.startsWith('video/') ? 'm.video' : a.mime.startsWith('audio/') ? 'm.audio' : 'm.file';
       content.msgtype = msgtype;
@@ -923,10 +950,12 @@ export class MatrixAdapter implements ProtocolAdapter {
     edit: async (conversationId, target, text, clientTxnId) => {
       if (!isEventId(target.id)) throw new AppError('invalid_input', 'not a Matrix event id');
       if (text.length > MAX_TEXT) throw new AppError('invalid_input', 'edit too long');
+      const formatted = formattedFields(text);
       await this.sendContent(conversationId, 'm.room.message', {
         msgtype: 'm.text',
         body: `* ${text}`,
-        'm.new_content': { msgtype: 'm.text', body: text, 'm.mentions': {} },
+        ...(formatted.formatted_body !== undefined ? { format: formatted.format, formatted_body: `* ${formatted.formatted_body}` } : {}),
+        'm.new_content': { msgtype: 'm.text', body: text, ...formatted, 'm.mentions': {} },
         'm.mentions': {},
         'm.relates_to': { rel_type: 'm.replace', event_id: target.id },
       }, clientTxnId);
@@ -1083,7 +1112,9 @@ export class MatrixAdapter implements ProtocolAdapter {
         const membership = field(ev.content, 'membership');
         if (membership !== 'join' && membership !== 'invite') continue;
         const dn = field(ev.content, 'displayname');
+        const pic = field(ev.content, 'avatar_url');
         out.push({
+          ...(typeof pic === 'string' && parseMxc(pic) ? { avatar: pic } : {}),
           id: ev.state_key,
           name: (typeof dn === 'string' && dn.trim() ? dn : ev.state_key).slice(0, 200),
           role: membership === 'invite' ? 'invited' : roleFor(levelOf(ev.state_key)),
@@ -1199,6 +1230,10 @@ export class MatrixAdapter implements ProtocolAdapter {
       maxUploadBytes: this.caps.maxUploadBytes,
     };
   }
+
+  readonly avatars: AvatarFeature = {
+    fetch: (locator, size) => fetchThumbnail(this.mediaContext(), locator, size),
+  };
 
   readonly files: FileFeature = {
     upload: (_conversationId, file) => upload(this.mediaContext(), file),

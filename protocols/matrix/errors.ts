@@ -38,9 +38,52 @@ function causeCode(e: unknown): string {
   return '';
 }
 
+/** The innermost error message of a fetch failure ("unable to verify the first certificate"). */
+function causeMessage(e: unknown): string {
+  let msg = '';
+  for (let cur = e, depth = 0; cur && typeof cur === 'object' && depth < 5; depth++) {
+    const m = (cur as { message?: unknown }).message;
+    if (typeof m === 'string' && m) msg = m;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return msg;
+}
+
+export function isCertificateCode(code: string): boolean {
+  return CERT_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_');
+}
+
+/** What a TLS verification code means for the user (the UI translates by kind; this is the detail). */
+export function certificateProblem(code: string): string {
+  switch (code) {
+    case 'CERT_HAS_EXPIRED':
+      return "the server's TLS certificate has expired";
+    case 'CERT_NOT_YET_VALID':
+      return "the server's TLS certificate is not valid yet";
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return "the server's TLS certificate is for another host name";
+    case 'CERT_REVOKED':
+      return "the server's TLS certificate was revoked";
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'CERT_UNTRUSTED':
+    case 'CERT_SIGNATURE_FAILURE':
+      return "the server's TLS certificate is not signed by a trusted certificate authority (add the organisation's CA to the account's trusted certificates)";
+    default:
+      return 'the TLS connection to the server failed';
+  }
+}
+
 function fromCause(e: unknown, msg: string): AppError {
+  if (e instanceof AppError) return e; // already decided by our fetch (http.ts: an unreadable trusted CA)
   const code = causeCode(e);
-  if (CERT_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_')) return new AppError('certificate', `${msg} (${code})`, { cause: e });
+  if (isCertificateCode(code)) {
+    const detail = causeMessage(e);
+    return new AppError('certificate', `${msg}: ${certificateProblem(code)} (${code}${detail && detail !== msg ? `: ${detail}` : ''})`, { cause: e });
+  }
   if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') return new AppError('timeout', msg, { cause: e });
   return new AppError('network', code ? `${msg} (${code})` : msg, { cause: e });
 }

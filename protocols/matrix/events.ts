@@ -1,10 +1,13 @@
 // Raw Matrix events (as JSON from /sync, /messages, /context) → contract shapes. Pure functions
 // plus one small stateful index for reactions. Nothing here trusts the event: every field is
-// checked; `formatted_body` is never read (the UI shows plain text, so hostile HTML cannot render).
+// checked; `formatted_body` is only read through the allowlist sanitiser (formatting.ts), which
+// turns it into a tree of known elements, so hostile HTML has nothing to run on.
 import type { AdapterEvent, AttachmentInfo, MessageInfo } from '../contract';
 import { BoundedMap } from '../base/bounded';
 import { guessMime, sanitizeFileName } from '../base/filenames';
 import { isEventId } from './ids';
+import { richFromContent } from './formatting';
+import type { RichNode } from '../../common/rich-text';
 
 export interface RawEvent {
   readonly event_id: string;
@@ -115,7 +118,7 @@ function attachmentOf(ev: RawEvent): AttachmentInfo | null | 'bad' {
 
 export type Parsed =
   | { readonly kind: 'message'; readonly message: MessageInfo }
-  | { readonly kind: 'edit'; readonly targetId: string; readonly text: string; readonly ts: number; readonly senderId: string }
+  | { readonly kind: 'edit'; readonly targetId: string; readonly text: string; readonly rich?: readonly RichNode[]; readonly ts: number; readonly senderId: string }
   | { readonly kind: 'reaction'; readonly targetId: string; readonly key: string; readonly senderId: string; readonly eventId: string }
   | { readonly kind: 'redaction'; readonly targetId: string; readonly senderId: string }
   | { readonly kind: 'ignored' }
@@ -123,13 +126,13 @@ export type Parsed =
 
 const IGNORED: Parsed = { kind: 'ignored' };
 
-/** Text of the newest edit bundled by the server (unsigned.m.relations.m.replace), if valid. */
-function bundledEditText(ev: RawEvent): string | null {
+/** The newest edit bundled by the server (unsigned.m.relations.m.replace), if valid. */
+function bundledEdit(ev: RawEvent): { text: string; rich: readonly RichNode[] | undefined } | null {
   const rel = ev.unsigned?.['m.relations'];
   const rep = isObj(rel) ? rel['m.replace'] : undefined;
   if (!isObj(rep) || rep.sender !== ev.sender || !isObj(rep.content)) return null;
   const nc = rep.content['m.new_content'];
-  return isObj(nc) && typeof nc.body === 'string' ? nc.body.slice(0, MAX_TEXT) : null;
+  return isObj(nc) && typeof nc.body === 'string' ? { text: nc.body.slice(0, MAX_TEXT), rich: richFromContent(nc) } : null;
 }
 
 export function parseEvent(roomId: string, ev: RawEvent, self: Self, opts: { fromHistory: boolean; senderName?: string }): Parsed {
@@ -143,7 +146,8 @@ export function parseEvent(roomId: string, ev: RawEvent, self: Self, opts: { fro
         const target = rel.event_id;
         const nc = c['m.new_content'];
         if (!isEventId(target) || !isObj(nc) || typeof nc.body !== 'string') return { kind: 'malformed', detail: `bad edit ${ev.event_id}` };
-        return { kind: 'edit', targetId: target, text: nc.body.slice(0, MAX_TEXT), ts: ev.origin_server_ts, senderId: ev.sender };
+        const rich = richFromContent(nc);
+        return { kind: 'edit', targetId: target, text: nc.body.slice(0, MAX_TEXT), ...(rich ? { rich } : {}), ts: ev.origin_server_ts, senderId: ev.sender };
       }
       const body = c.body;
       if (typeof body !== 'string' || typeof c.msgtype !== 'string') return { kind: 'malformed', detail: `message ${ev.event_id.slice(0, 80)} without a string body/msgtype` };
@@ -155,9 +159,17 @@ export function parseEvent(roomId: string, ev: RawEvent, self: Self, opts: { fro
       const replyToId = isEventId(inReply) && !(threadRoot && fallingBack) ? inReply : threadRoot;
       let text = isEventId(inReply) && !threadRoot ? stripReplyFallback(body) : body;
       if (att) text = str(c.filename) !== undefined && body !== c.filename ? body : '';
-      const edited = bundledEditText(ev);
-      if (edited !== null) text = edited;
-      if (text.length > MAX_TEXT) text = `${text.slice(0, MAX_TEXT)}…`;
+      // Captions of files stay plain; a text message may carry HTML formatting.
+      let rich = att ? undefined : richFromContent(c);
+      const edited = bundledEdit(ev);
+      if (edited !== null) {
+        text = edited.text;
+        rich = edited.rich;
+      }
+      if (text.length > MAX_TEXT) {
+        text = `${text.slice(0, MAX_TEXT)}…`;
+        rich = undefined;
+      }
       const own = ev.sender === self.userId;
       const txn = own ? str(ev.unsigned?.transaction_id) : undefined;
       const message: MessageInfo = {
@@ -168,6 +180,7 @@ export function parseEvent(roomId: string, ev: RawEvent, self: Self, opts: { fro
         own,
         ts: ev.origin_server_ts,
         text,
+        ...(rich ? { rich } : {}),
         ...(txn ? { clientTxnId: txn } : {}),
         ...(replyToId ? { replyToId } : {}),
         ...(att ? { attachments: [att] } : {}),

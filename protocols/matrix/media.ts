@@ -88,3 +88,33 @@ export async function download(ctx: MediaContext, att: AttachmentInfo): Promise<
   if (data.byteLength > MAX_DOWNLOAD_BYTES) throw new AppError('invalid_input', 'download too large');
   return { name: sanitizeFileName(att.name, 'file'), mime: att.mime, data };
 }
+
+/** Thumbnails are small; anything bigger than this is not a picture we want in the inbox. */
+const MAX_THUMBNAIL_BYTES = 1024 * 1024;
+
+/**
+ * A square thumbnail of an avatar (spec "Thumbnails", authenticated /_matrix/client/v1/media/
+ * thumbnail since v1.11, legacy /_matrix/media/v3 before). Only mxc:// locators are accepted.
+ */
+export async function fetchThumbnail(ctx: MediaContext, locator: string, size: number): Promise<{ mime: string; data: Uint8Array }> {
+  const mxc = parseMxc(locator);
+  if (!mxc) throw new AppError('invalid_input', 'not an mxc:// URL');
+  const px = Math.max(16, Math.min(512, Math.round(size)));
+  const path = `${encodeURIComponent(mxc.server)}/${encodeURIComponent(mxc.mediaId)}?width=${px}&height=${px}&method=crop`;
+  const get = (url: string, auth: boolean): Promise<Response> =>
+    ctx.fetchFn(url, { headers: auth ? { authorization: `Bearer ${ctx.accessToken}` } : {}, signal: AbortSignal.timeout(30_000), redirect: 'follow' });
+  let res: Response;
+  try {
+    res = ctx.authenticatedMedia
+      ? await get(`${ctx.baseUrl}/_matrix/client/v1/media/thumbnail/${path}`, true)
+      : await get(`${ctx.baseUrl}/_matrix/media/v3/thumbnail/${path}`, false);
+  } catch (e) {
+    throw toAppError(e, { what: 'thumbnail' });
+  }
+  if (!res.ok) throw await errorFrom(res, 'thumbnail');
+  const declared = Number(res.headers.get('content-length') ?? '0');
+  if (declared > MAX_THUMBNAIL_BYTES) throw new AppError('invalid_input', `thumbnail too large (${declared} bytes)`);
+  const data = new Uint8Array(await res.arrayBuffer());
+  if (data.byteLength > MAX_THUMBNAIL_BYTES) throw new AppError('invalid_input', 'thumbnail too large');
+  return { mime: (res.headers.get('content-type') ?? 'application/octet-stream').split(';')[0]!.trim().toLowerCase(), data };
+}

@@ -10,7 +10,8 @@
 // - MemoryStore: the SDK's sync state is rebuilt by an initial /sync on every connect. Resuming
 //   from the saved `since` token is done by the adapter (catch-up.ts), not by the SDK store.
 // - fetch is wrapped so that the underlying cause of a failed request (ECONNREFUSED, a TLS
-//   certificate error) is kept: the SDK's ConnectionError drops it.
+//   certificate error) is kept: the SDK's ConnectionError drops it. The fetch underneath is the
+//   account's (http.ts): global fetch, or undici with the organisation's extra CAs.
 // - the SDK's own logger is routed to the adapter's debug log instead of the console.
 import { createClient, Filter, MemoryStore } from 'matrix-js-sdk';
 import type { ICreateClientOpts, MatrixClient } from 'matrix-js-sdk';
@@ -37,10 +38,11 @@ export interface FetchProbe {
   lastError: unknown;
 }
 
-export function probingFetch(probe: FetchProbe): typeof globalThis.fetch {
+/** `base`: the account's fetch (http.ts createMatrixFetch: extra trusted CAs); default the global one. */
+export function probingFetch(probe: FetchProbe, base: typeof globalThis.fetch = (input, init) => globalThis.fetch(input, init)): typeof globalThis.fetch {
   return async (input, init) => {
     try {
-      return await globalThis.fetch(input, init);
+      return await base(input, init);
     } catch (e) {
       probe.lastError = e;
       throw e;

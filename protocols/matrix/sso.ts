@@ -46,13 +46,14 @@ export async function resolveSsoHomeserver(config: AccountConfig, fetchFn: typeo
 }
 
 /** GET /login: the identity providers behind m.login.sso, or `unsupported` without SSO. */
-export async function fetchSsoProviders(hs: Homeserver, fetchFn: typeof fetch, log: AdapterLogger): Promise<readonly SsoProvider[]> {
+export async function fetchSsoProviders(hs: Homeserver, fetchFn: typeof fetch, log: AdapterLogger, lastFetchError: () => unknown = () => undefined): Promise<readonly SsoProvider[]> {
   const anon = createMatrixClient({ baseUrl: hs.baseUrl, fetchFn, log });
   let res: unknown;
   try {
     res = await anon.loginFlows();
   } catch (e) {
-    throw toAppError(e, { what: 'login flows' });
+    // The SDK's ConnectionError drops the cause (a TLS certificate error): the fetch probe kept it.
+    throw toAppError(e, { what: 'login flows', lastFetchError: lastFetchError() });
   }
   const flows = field(res, 'flows');
   const list = Array.isArray(flows) ? flows : [];
@@ -133,7 +134,7 @@ export class MatrixSso implements SsoFeature {
   }
 
   async providers(): Promise<readonly SsoProvider[]> {
-    return fetchSsoProviders(await this.homeserver(), this.fetchFn, this.log);
+    return fetchSsoProviders(await this.homeserver(), this.fetchFn, this.log, this.lastFetchError);
   }
 
   async loginUrl(redirectUrl: string, providerId?: string): Promise<string> {

@@ -173,6 +173,9 @@ export const en = {
   'message.downloading': 'Downloading…',
   'message.sizeUnknown': 'size unknown',
   'message.opensInBrowser': '(opens in your web browser)',
+  'message.opensInMailApp': '(opens in your email program)',
+  'message.spoiler.reveal': 'Show hidden content',
+  'message.spoiler.hide': 'Hide the content again',
 
   'composer.label': 'Message',
   'composer.placeholder': 'Write a message…',

@@ -175,6 +175,9 @@ export const sv: Record<MessageKey, string> = {
   'message.downloading': 'Laddar ned…',
   'message.sizeUnknown': 'okänd storlek',
   'message.opensInBrowser': '(öppnas i din webbläsare)',
+  'message.opensInMailApp': '(öppnas i ditt e-postprogram)',
+  'message.spoiler.reveal': 'Visa dolt innehåll',
+  'message.spoiler.hide': 'Dölj innehållet igen',
 
   'composer.label': 'Meddelande',
   'composer.placeholder': 'Skriv ett meddelande…',

@@ -44,7 +44,7 @@ export const FAKE_CAPABILITIES: Capabilities = {
   meetingDomain: null,
 };
 
-export type FakeFeature = 'presence' | 'contacts' | 'typing' | 'edits' | 'deletes' | 'reactions' | 'receipts' | 'rooms' | 'files' | 'direct';
+export type FakeFeature = 'presence' | 'contacts' | 'typing' | 'edits' | 'deletes' | 'reactions' | 'receipts' | 'rooms' | 'files' | 'direct' | 'avatars';
 
 export interface FakeServerOptions {
   /** When our own message comes back as a live event: never, before the ack, or after it. */
@@ -68,6 +68,8 @@ export class FakeServer {
   readonly archive = new Map<string, MessageInfo[]>();
   readonly rosters = new Map<string, ContactInfo[]>();
   readonly files = new Map<string, Uint8Array>();
+  /** Pictures by locator (ConversationInfo.avatar / MemberInfo.avatar). */
+  readonly pictures = new Map<string, { mime: string; data: Uint8Array }>();
   /** Every send that reached the server, including replays. */
   readonly sent: SentRecord[] = [];
   /** Feature calls made by clients: method name and arguments. */
@@ -144,6 +146,7 @@ export class FakeServer {
       ...(m.replyToId !== undefined ? { replyToId: m.replyToId } : {}),
       ...(m.attachments !== undefined ? { attachments: m.attachments } : {}),
       ...(m.mentionsMe !== undefined ? { mentionsMe: m.mentionsMe } : {}),
+      ...(m.rich !== undefined ? { rich: m.rich } : {}),
     };
     if (!this.conversations.has(conversationId)) this.addConversation({ id: conversationId, kind: 'direct', title: msg.senderName, isPrivate: false });
     this.archive.get(conversationId)!.push(msg);
@@ -214,6 +217,7 @@ export class FakeAdapter implements ProtocolAdapter {
   readonly rooms?: ProtocolAdapter['rooms'];
   readonly files?: ProtocolAdapter['files'];
   readonly direct?: ProtocolAdapter['direct'];
+  readonly avatars?: ProtocolAdapter['avatars'];
 
   constructor(
     private readonly server: FakeServer,
@@ -287,6 +291,17 @@ export class FakeAdapter implements ProtocolAdapter {
           const data = s.files.get(a.url);
           if (!data) throw new AppError('not_found', 'No such file');
           return { name: a.name, mime: a.mime, data };
+        },
+      };
+    }
+    if (!off.has('avatars')) {
+      this.avatars = {
+        fetch: async (locator: string, size: number) => {
+          online();
+          s.record('avatars.fetch', locator, size);
+          const pic = s.pictures.get(locator);
+          if (!pic) throw new AppError('not_found', 'No such picture');
+          return pic;
         },
       };
     }

@@ -1,6 +1,7 @@
 // The Matrix adapter against a real Synapse: rooms, direct chats, messages and their relations,
 // files, history, catch-up after a disconnect and a server restart, and hostile input. The peer is
 // either a second adapter or a raw client-server API client (fetch with the peer's access token).
+import { crc32, deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSynapse } from '../servers/synapse/synapse';
 import type { RegisteredUser, SynapseServer } from '../servers/synapse/synapse';
@@ -289,6 +290,90 @@ describe('matrix messages', () => {
     expect(malformed.length).toBe(accepted);
     expect(s.events.some(isText('bad msgtype'))).toBe(false);
     expect(s.events.some((e) => e.type === 'connection' && e.state === 'disconnected')).toBe(false);
+  });
+});
+
+/** A real PNG (solid colour, size×size) so that Synapse can make thumbnails of it. */
+function png(size: number): Uint8Array {
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, 'ascii');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(size, 0);
+  ihdr.writeUInt32BE(size, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(size * 3, 0x4a)]);
+  const raw = Buffer.concat(Array.from({ length: size }, () => row));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+describe('matrix formatting and pictures', () => {
+  it('Markdown goes out as org.matrix.custom.html; incoming HTML arrives as a sanitised tree with mention pills', async () => {
+    const { s, p, room } = await dmPair();
+    const text = uniq('**Budget** is `due`');
+    await s.adapter.send(room, { clientTxnId: uniq('t'), text });
+    const got = await msgOf(p, text);
+    expect(JSON.stringify(got.rich)).toContain('"tag":"strong"');
+    expect(JSON.stringify(got.rich)).toContain('"tag":"code"');
+    const wire = await api<{ chunk: { content: Record<string, unknown> }[] }>(p.user, 'GET', `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/messages?dir=b&limit=5`);
+    const sent = wire.chunk.find((e) => e.content.body === text)!.content;
+    expect(sent.format).toBe('org.matrix.custom.html');
+    expect(sent.formatted_body).toMatch(/<strong>Budget<\/strong>/u);
+
+    // A plain message stays plain: no formatted_body, no tree.
+    const plain = uniq('just words');
+    await s.adapter.send(room, { clientTxnId: uniq('t'), text: plain });
+    expect((await msgOf(p, plain)).rich).toBeUndefined();
+
+    // Hostile HTML from another client: scripts and handlers gone, the pill is a mention.
+    const pill = `<a href="https://matrix.to/#/${encodeURIComponent(s.user.userId)}">Subject</a>`;
+    await rawSend(p.user, room, 'm.room.message', {
+      msgtype: 'm.text', body: 'hi Subject, see this', format: 'org.matrix.custom.html',
+      formatted_body: `<p onclick="x()">hi ${pill}, <a href="javascript:alert(1)">see</a> <b>this</b><script>alert(1)</script><img src="https://evil.example/t.gif"></p>`,
+    });
+    const html = await msgOf(s, 'hi Subject, see this');
+    const tree = JSON.stringify(html.rich);
+    expect(tree).toContain(`"tag":"mention","id":"${s.user.userId}"`);
+    expect(tree).toContain('"tag":"strong"');
+    expect(tree).not.toMatch(/script|onclick|javascript|evil\.example|"img"/u);
+
+    // An edit with Markdown carries its own tree.
+    await s.adapter.edits!.edit(room, { id: (await msgOf(s, plain)).id, refs: {} }, '_corrected_ words', uniq('t'));
+    const edit = (await p.waitFor((e) => e.type === 'message.edited' && e.text === '_corrected_ words', 'formatted edit')) as Extract<AdapterEvent, { type: 'message.edited' }>;
+    expect(JSON.stringify(edit.rich)).toContain('"tag":"em"');
+  });
+
+  it('room and member pictures: announced as mxc locators, fetched as thumbnails, changes re-announced', async () => {
+    const { s, p, room } = await dmPair();
+    const up = await fetch(`${server.baseUrl}/_matrix/media/v3/upload?filename=a.png`, {
+      method: 'POST', headers: { authorization: `Bearer ${p.user.accessToken}`, 'content-type': 'image/png' }, body: Buffer.from(png(96)),
+    });
+    const { content_uri: mxc } = (await up.json()) as { content_uri: string };
+    // The peer's own picture: the DM (which has none of its own) shows it.
+    await api(p.user, 'PUT', `/_matrix/client/v3/profile/${encodeURIComponent(p.user.userId)}/avatar_url`, { avatar_url: mxc });
+    const conv = await s.waitFor((e) => e.type === 'conversation' && e.conversation.id === room && e.conversation.avatar === mxc, 'DM shows the peer picture');
+    expect(conv.type).toBe('conversation');
+    const members = await s.adapter.rooms!.members(room);
+    expect(members.find((m) => m.id === p.user.userId)?.avatar).toBe(mxc);
+
+    const thumb = await s.adapter.avatars!.fetch(mxc, 32);
+    expect(thumb.mime).toMatch(/^image\/(png|jpeg)$/u);
+    expect(thumb.data.byteLength).toBeGreaterThan(50);
+    await expect(s.adapter.avatars!.fetch('https://evil.example/x.png', 32)).rejects.toMatchObject({ kind: 'invalid_input' });
+    await expect(s.adapter.avatars!.fetch(`mxc://${server.serverName}/doesnotexist`, 32)).rejects.toMatchObject({ kind: 'not_found' });
+
+    // A room picture of its own wins.
+    const up2 = await fetch(`${server.baseUrl}/_matrix/media/v3/upload?filename=b.png`, {
+      method: 'POST', headers: { authorization: `Bearer ${s.user.accessToken}`, 'content-type': 'image/png' }, body: Buffer.from(png(64)),
+    });
+    const { content_uri: roomPic } = (await up2.json()) as { content_uri: string };
+    await api(s.user, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/state/m.room.avatar/`, { url: roomPic });
+    await p.waitFor((e) => e.type === 'conversation' && e.conversation.id === room && e.conversation.avatar === roomPic, 'room picture');
   });
 });
 

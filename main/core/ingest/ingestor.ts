@@ -11,6 +11,7 @@ import type { ConversationRow, MessageRow } from '../store/rows';
 import type { Store } from '../store/store';
 import { attachmentsOf, previewOf, refsOf } from '../views';
 import { checkEvent } from './event-guard';
+import { isRichTree, RICH_LIMITS } from '../../../common/rich-text';
 import type { TypingTracker } from './typing-tracker';
 
 /** Queue length at which we stop waiting for the microtask and write at once (bounded memory). */
@@ -30,6 +31,16 @@ export interface IngestHost {
 }
 
 /** Ordering of message statuses: receipts only ever move a message forward. */
+/**
+ * The stored form of an adapter's formatted text: checked against the allowlist (a tree that
+ * fails is dropped and the plain text shown, so the message itself is never lost) and size-capped.
+ */
+export function richJson(rich: unknown): string | null {
+  if (rich === undefined || !isRichTree(rich) || rich.length === 0) return null;
+  const json = JSON.stringify(rich);
+  return json.length <= RICH_LIMITS.maxJsonBytes ? json : null;
+}
+
 const STATUS_RANK: Record<string, number> = { pending: 0, failed: 0, sent: 1, received: 1, delivered: 2, displayed: 3 };
 
 /** `paging`: fetched because the user scrolled back; such messages were seen, never unread. */
@@ -204,6 +215,7 @@ export class Ingestor {
           id, account_id: accountId, native_id: c.id, kind: c.kind, title: c.title,
           is_private: c.isPrivate ? 1 : 0, last_activity_at: c.lastActivityAt ?? 0,
           ...(c.encrypted === undefined ? {} : { encrypted: c.encrypted ? 1 : 0 }),
+          avatar: c.avatar ?? null,
         });
         fx.conversations.add(id);
         return;
@@ -227,7 +239,7 @@ export class Ingestor {
         const target = store.findMessageByNative(convId, e.targetId);
         // Only the author may edit: a correction claiming someone else's message is ignored.
         if (!target || target.deleted === 1 || target.sender_id !== e.senderId) return;
-        store.editMessage(target.id, e.text, e.ts);
+        store.editMessage(target.id, e.text, richJson(e.rich), e.ts);
         this.refreshPreviewIfNewest(convId, target);
         fx.message(convId, target.id);
         return;
@@ -353,6 +365,7 @@ export class Ingestor {
       client_txn_id: m.clientTxnId ?? null,
       cursor: m.cursor ?? null,
       undecryptable: m.undecryptable === true ? 1 : 0,
+      rich: richJson(m.rich),
     };
     store.insertMessage(row, paging ? this.pagingSeq++ : undefined);
     // Unread: not our own, not paged in by the user, and not backfill already read past.
@@ -372,14 +385,16 @@ export class Ingestor {
     if (unconfirmed) {
       const refs = { ...refsOf(existing), ...m.refs };
       store.confirmMessage(existing.id, m.id, JSON.stringify(refs), 'sent', m.cursor ?? null);
+      this.adoptFormatting(existing, m);
       if (existing.client_txn_id !== null) store.deleteOutbox(existing.client_txn_id);
       fx.message(existing.conversation_id, existing.id);
       return;
     }
+    if (this.adoptFormatting(existing, m)) fx.message(existing.conversation_id, existing.id);
     if (existing.undecryptable === 1 && m.undecryptable !== true) {
       // The keys arrived: the placeholder becomes the message (same row, same id).
       store.resolveUndecryptable(existing.id, {
-        text: m.text, attachments: JSON.stringify(m.attachments ?? []), reply_to: m.replyToId ?? null, mentions_me: m.mentionsMe ? 1 : 0,
+        text: m.text, rich: richJson(m.rich), attachments: JSON.stringify(m.attachments ?? []), reply_to: m.replyToId ?? null, mentions_me: m.mentionsMe ? 1 : 0,
       });
       this.refreshPreviewIfNewest(existing.conversation_id, existing);
       fx.message(existing.conversation_id, existing.id);
@@ -388,6 +403,18 @@ export class Ingestor {
       // The archive copy carries the paging cursor the live copy lacked.
       store.confirmMessage(existing.id, existing.native_id!, existing.refs, existing.status, m.cursor);
     }
+  }
+
+  /**
+   * Our own message was stored as we typed it (plain); the server's copy carries the formatting
+   * (Matrix formatted_body, Markdown rendered by the adapter). Adopt it unless the row changed since.
+   */
+  private adoptFormatting(existing: MessageRow, m: MessageInfo): boolean {
+    if (existing.rich !== null || existing.edited_at !== null || existing.deleted === 1 || existing.text !== m.text) return false;
+    const rich = richJson(m.rich);
+    if (rich === null) return false;
+    this.host.store.setMessageRich(existing.id, rich);
+    return true;
   }
 
   private refreshPreviewIfNewest(convId: string, target: MessageRow): void {

@@ -218,10 +218,21 @@ const v4: Migration = (db) => {
   `);
 };
 
+/**
+ * v5: formatted text and pictures. `rich` is the allowlisted tree of common/rich-text.ts as JSON
+ * (NULL: plain text); `avatar` is the adapter's locator for the conversation's picture.
+ */
+const v5: Migration = (db) => {
+  db.exec(`
+    ALTER TABLE messages ADD COLUMN rich TEXT;
+    ALTER TABLE conversations ADD COLUMN avatar TEXT;
+  `);
+};
+
 /** Steps that rebuild tables run with foreign keys off (SQLite's documented ALTER procedure). */
 const REBUILDS = new Set<Migration>([v3]);
 
-export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4];
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4, v5];
 
 export function schemaVersion(db: Database.Database): number {
   return db.pragma('user_version', { simple: true }) as number;

@@ -32,6 +32,8 @@ export interface ConversationRow {
   readonly history_complete: number;
   /** 1 when the conversation is end-to-end encrypted. */
   readonly encrypted: number;
+  /** The adapter's locator of the conversation's picture (AvatarFeature), or null. */
+  readonly avatar: string | null;
 }
 
 /** A conversation joined with what the inbox needs from other tables. */
@@ -64,9 +66,11 @@ export interface MessageRow {
   readonly cursor: string | null;
   /** 1 while an end-to-end encrypted message cannot be decrypted (text is empty). */
   readonly undecryptable: number;
+  /** JSON RichNode[] (checked with isRichTree before it is stored), or null for plain text. */
+  readonly rich: string | null;
 }
 
-export type NewMessageRow = Omit<MessageRow, 'seq' | 'undecryptable'> & { readonly undecryptable?: number };
+export type NewMessageRow = Omit<MessageRow, 'seq' | 'undecryptable' | 'rich'> & { readonly undecryptable?: number; readonly rich?: string | null };
 
 export interface ReactionRow {
   readonly message_id: string;

@@ -22,7 +22,7 @@ type Param = string | number | bigint | null | Buffer;
 /** The MessageRow columns (not the internal conv_key). */
 const MESSAGE_COLUMNS = [
   'seq', 'id', 'conversation_id', 'native_id', 'sender_id', 'sender_name', 'own', 'ts', 'text', 'edited_at', 'deleted',
-  'reply_to', 'attachments', 'refs', 'status', 'mentions_me', 'client_txn_id', 'cursor', 'undecryptable',
+  'reply_to', 'attachments', 'refs', 'status', 'mentions_me', 'client_txn_id', 'cursor', 'undecryptable', 'rich',
 ] as const;
 const M = MESSAGE_COLUMNS.join(', ');
 const M_ALIASED = MESSAGE_COLUMNS.map((c) => `m.${c}`).join(', ');
@@ -151,19 +151,21 @@ export class Store {
     last_activity_at: number;
     /** Only when the adapter says; otherwise the stored value stays. */
     encrypted?: number;
+    /** Picture locator; null clears it, undefined keeps the stored one. */
+    avatar?: string | null;
   }): boolean {
     const existed = this.get<{ id: string }>('SELECT id FROM conversations WHERE id = ?', c.id) !== undefined;
     if (existed) {
       this.run(
         `UPDATE conversations SET kind = ?, title = ?, is_private = ?, last_activity_at = max(last_activity_at, ?),
-           encrypted = coalesce(?, encrypted) WHERE id = ?`,
-        c.kind, c.title, c.is_private, c.last_activity_at, c.encrypted ?? null, c.id,
+           encrypted = coalesce(?, encrypted), avatar = CASE WHEN ? THEN ? ELSE avatar END WHERE id = ?`,
+        c.kind, c.title, c.is_private, c.last_activity_at, c.encrypted ?? null, c.avatar === undefined ? 0 : 1, c.avatar ?? null, c.id,
       );
     } else {
       this.run(
-        `INSERT INTO conversations (id, account_id, native_id, kind, title, is_private, last_activity_at, encrypted, conv_key)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(conv_key), 0) + 1 FROM conversations))`,
-        c.id, c.account_id, c.native_id, c.kind, c.title, c.is_private, c.last_activity_at, c.encrypted ?? 0,
+        `INSERT INTO conversations (id, account_id, native_id, kind, title, is_private, last_activity_at, encrypted, avatar, conv_key)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(conv_key), 0) + 1 FROM conversations))`,
+        c.id, c.account_id, c.native_id, c.kind, c.title, c.is_private, c.last_activity_at, c.encrypted ?? 0, c.avatar ?? null,
       );
     }
     return !existed;
@@ -269,10 +271,10 @@ export class Store {
     if (!derived) throw new Error(`Message id ${m.id} is not derived from its conversation and native or client transaction id`);
     const r = this.run(
       `INSERT INTO messages (seq, id, conversation_id, native_id, sender_id, sender_name, own, ts, text, edited_at, deleted,
-         reply_to, attachments, refs, status, mentions_me, client_txn_id, cursor, undecryptable, conv_key)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT conv_key FROM conversations WHERE id = ?))`,
+         reply_to, attachments, refs, status, mentions_me, client_txn_id, cursor, undecryptable, rich, conv_key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT conv_key FROM conversations WHERE id = ?))`,
       seq ?? null, m.id, m.conversation_id, m.native_id, m.sender_id, m.sender_name, m.own, m.ts, m.text, m.edited_at, m.deleted,
-      m.reply_to, m.attachments, m.refs, m.status, m.mentions_me, m.client_txn_id, m.cursor, m.undecryptable ?? 0, m.conversation_id,
+      m.reply_to, m.attachments, m.refs, m.status, m.mentions_me, m.client_txn_id, m.cursor, m.undecryptable ?? 0, m.rich ?? null, m.conversation_id,
     );
     const stored = Number(r.lastInsertRowid);
     // Indexed here, not by a trigger (see migration v2); the update/delete triggers keep it in sync.
@@ -285,15 +287,18 @@ export class Store {
     return Math.min(row?.low ?? 1, 1) - n;
   }
   /** The keys for an undecryptable message arrived: it becomes an ordinary message. */
-  resolveUndecryptable(id: string, m: { text: string; attachments: string; reply_to: string | null; mentions_me: number }): void {
+  resolveUndecryptable(id: string, m: { text: string; rich: string | null; attachments: string; reply_to: string | null; mentions_me: number }): void {
     this.run(
-      'UPDATE messages SET text = ?, attachments = ?, reply_to = ?, mentions_me = ?, undecryptable = 0 WHERE seq = ?',
-      m.text, m.attachments, m.reply_to, m.mentions_me, this.seqOf(id),
+      'UPDATE messages SET text = ?, rich = ?, attachments = ?, reply_to = ?, mentions_me = ?, undecryptable = 0 WHERE seq = ?',
+      m.text, m.rich, m.attachments, m.reply_to, m.mentions_me, this.seqOf(id),
     );
   }
   /** The server named our pending message (ack or echo). */
   confirmMessage(id: string, nativeId: string, refs: string, status: string, cursor: string | null): void {
     this.run('UPDATE messages SET native_id = ?, refs = ?, status = ?, cursor = coalesce(?, cursor) WHERE seq = ?', nativeId, refs, status, cursor, this.seqOf(id));
+  }
+  setMessageRich(id: string, rich: string | null): void {
+    this.run('UPDATE messages SET rich = ? WHERE seq = ?', rich, this.seqOf(id));
   }
   setMessageStatus(id: string, status: string): void {
     this.run('UPDATE messages SET status = ? WHERE seq = ?', status, this.seqOf(id));
@@ -307,12 +312,12 @@ export class Store {
     for (const r of rows) this.run(`UPDATE messages SET status = 'displayed' WHERE seq = ?`, r.seq);
     return rows.map((r) => r.id);
   }
-  editMessage(id: string, text: string, editedAt: number): void {
-    this.run('UPDATE messages SET text = ?, edited_at = ? WHERE seq = ?', text, editedAt, this.seqOf(id));
+  editMessage(id: string, text: string, rich: string | null, editedAt: number): void {
+    this.run('UPDATE messages SET text = ?, rich = ?, edited_at = ? WHERE seq = ?', text, rich, editedAt, this.seqOf(id));
   }
   /** Tombstone: the text and attachments are gone (and leave the search index via the trigger). */
   markMessageDeleted(id: string): void {
-    this.run(`UPDATE messages SET deleted = 1, text = '', attachments = '[]' WHERE seq = ?`, this.seqOf(id));
+    this.run(`UPDATE messages SET deleted = 1, text = '', rich = NULL, attachments = '[]' WHERE seq = ?`, this.seqOf(id));
     this.run('DELETE FROM reactions WHERE message_id = ?', id);
   }
   /** Delete a row outright (a duplicate, or an own message that was never sent). */

@@ -3,6 +3,7 @@ import { NO_CAPABILITIES } from '../../../common/model';
 import { useI18n } from '../../i18n';
 import { useChat } from '../../state/store';
 import { IconBack, IconPeople } from '../common/Icons';
+import { Avatar } from '../common/Avatar';
 import { PresenceDot } from '../common/Presence';
 import { Composer } from './Composer';
 import { MessageList } from './MessageList';
@@ -28,6 +29,7 @@ export function ConversationView(): ReactNode {
         <button type="button" className="icon-button back" aria-label={t('conversation.back')} onClick={() => setView({ selectedId: null })}>
           <IconBack />
         </button>
+        <Avatar accountId={conversation.accountId} avatar={conversation.avatar} name={conversation.title} size={36} />
         <div className="conversation-title">
           <h2><bdi dir="auto">{conversation.title}</bdi></h2>
           <div className="muted conversation-sub">

@@ -10,7 +10,8 @@ import { IconCheck, IconClock, IconWarn } from '../common/Icons';
 import { Attachment } from './Attachment';
 import { MessageActions } from './MessageActions';
 import type { MenuAction } from './MessageActions';
-import { MessageText } from './MessageText';
+import { COLLAPSE_AT, MessageText } from './MessageText';
+import { RichText } from './RichText';
 import { ReactionChips, ReactionPicker } from './Reactions';
 
 function Status({ message }: { readonly message: MessageView }): ReactNode {
@@ -88,6 +89,9 @@ export const MessageItem = memo(function MessageItem({ message: m, capabilities:
         <p className="muted deleted-text">{t('message.deleted')}</p>
       ) : m.undecryptable ? (
         <p className="muted undecryptable-text" role="note">{t('message.undecryptable')}</p>
+      ) : m.rich && m.text.length <= COLLAPSE_AT ? (
+        // Formatted (already an allowlisted tree); very long messages stay collapsible plain text.
+        <RichText nodes={m.rich} />
       ) : m.text ? (
         <MessageText text={m.text} />
       ) : null}

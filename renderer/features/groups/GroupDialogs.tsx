@@ -10,6 +10,7 @@ import { useActions } from '../../state/actions';
 import { useChat } from '../../state/store';
 import { Dialog } from '../common/Dialog';
 import { ErrorText } from '../common/ErrorText';
+import { Avatar } from '../common/Avatar';
 import { PresenceDot } from '../common/Presence';
 
 export function AccountSelect({ value, onChange, filter }: {
@@ -121,6 +122,7 @@ export function MembersDialog({ conversationId, onClose }: { readonly conversati
   const t = useT();
   const api = useApi();
   const title = useChat((s) => s.domain.conversations[conversationId]?.title ?? '');
+  const accountId = useChat((s) => s.domain.conversations[conversationId]?.accountId);
   const [members, setMembers] = useState<readonly MemberView[] | null>(null);
   const [error, setError] = useState<AppErrorDto | null>(null);
   useEffect(() => {
@@ -140,6 +142,7 @@ export function MembersDialog({ conversationId, onClose }: { readonly conversati
         <ul className="member-list">
           {members.map((m) => (
             <li key={m.id}>
+              {accountId ? <Avatar accountId={accountId} avatar={m.avatar} name={m.name || m.id} size={24} /> : null}
               <PresenceDot state={m.presence} />
               <bdi dir="auto">{m.name || m.id}</bdi>
               {m.role ? <span className="badge">{m.role}</span> : null}

@@ -3,6 +3,7 @@ import type { ReactNode } from 'react';
 import type { ConversationSummary } from '../../../common/model';
 import { useI18n } from '../../i18n';
 import { useChat } from '../../state/store';
+import { Avatar } from '../common/Avatar';
 import { PresenceDot } from '../common/Presence';
 
 export interface InboxRowProps {
@@ -37,6 +38,7 @@ export const InboxRow = memo(function InboxRow(p: InboxRowProps): ReactNode {
       onClick={p.onOpen}
     >
       <div className="inbox-line">
+        <Avatar accountId={c.accountId} avatar={c.avatar} name={c.title} size={20} />
         {c.kind === 'direct' && c.presence ? <PresenceDot state={c.presence} /> : <span className="badge kind">{t('inbox.group')}</span>}
         <bdi className="inbox-title" dir="auto">{c.title}</bdi>
         {c.lastActivityAt > 0 ? (

@@ -61,7 +61,7 @@ describe('store', () => {
     expect(s.getMessage(a!)?.text).toBe('budget draft');
     expect(s.reactionsFor([a!])).toEqual([{ message_id: a, sender_id: 'bob@x', key: '👍' }]);
     expect(hits(s, 'lunch')).toEqual(['lunch tomorrow']);
-    s.editMessage(b!, 'dinner tomorrow', 3000);
+    s.editMessage(b!, 'dinner tomorrow', null, 3000);
     expect(s.ftsCount('"lunch"')).toBe(0);
     expect(hits(s, 'dinner')).toEqual(['dinner tomorrow']);
     // Dedupe by (conversation, native id) and by client transaction id survives the rebuild.
@@ -113,7 +113,7 @@ describe('store', () => {
   it('keeps the search index in sync with edits and purges deleted messages from it', () => {
     const s = new Store(join(tempDir(), 'p.db'));
     const [a, b] = seed(s, ['budget draft', 'lunch tomorrow']);
-    s.editMessage(a!, 'final report', 2000);
+    s.editMessage(a!, 'final report', null, 2000);
     expect(hits(s, 'budget')).toEqual([]);
     expect(hits(s, 'report')).toEqual(['final report']);
     s.markMessageDeleted(b!);

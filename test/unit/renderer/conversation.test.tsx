@@ -30,6 +30,40 @@ describe('Message list', () => {
     expect(log.querySelector('a[href^="javascript"]')).toBeNull();
   });
 
+  it('shows a formatted message as its tree (bold, code, mention pill), and long formatted ones as collapsible text', async () => {
+    const rich = [{ tag: 'p' as const, children: ['Deadline ', { tag: 'strong' as const, children: ['Friday'] }, ' for ', { tag: 'mention' as const, id: '@anna:agency.se', children: ['Anna'] }, ' ', { tag: 'code' as const, children: ['v2'] }] }];
+    const long = 'y'.repeat(5000);
+    const { log } = await openWith([
+      message({ id: 'r1', text: 'Deadline Friday for Anna v2', rich }),
+      message({ id: 'r2', ts: 1_700_000_000_500, text: long, rich: [{ tag: 'p', children: [{ tag: 'em', children: [long] }] }] }),
+    ]);
+    expect(within(log).getByText('Friday').tagName).toBe('STRONG');
+    expect(within(log).getByText('v2').tagName).toBe('CODE');
+    expect(within(log).getByText('Anna').getAttribute('title')).toBe('@anna:agency.se');
+    expect(log.querySelector('em')).toBeNull();
+    expect(within(log).getByRole('button', { name: /5,000|5 000/u })).toBeTruthy();
+  });
+
+  it('shows a conversation picture fetched through avatar:get, and initials when there is none or it fails', async () => {
+    const api = fakeApi({
+      accounts: [account()],
+      conversations: [conversation({ avatar: 'mxc://agency.se/pic' }), conversation({ id: 'c2', title: 'Örjan Östberg', avatar: 'mxc://agency.se/broken' }), conversation({ id: 'c3', title: 'Ärendegruppen', kind: 'group' })],
+    });
+    api.on('avatar:get', (i) => {
+      if (i.avatar.endsWith('broken')) throw new Error('gone');
+      return { mime: 'image/png', dataBase64: Buffer.from([0x89, 0x50, 0x4e, 0x47]).toString('base64') };
+    });
+    await renderApp(api, createChatStore({ view: { locale: 'en' } }));
+    await flush();
+    await flush();
+    const imgs = [...document.querySelectorAll('img.avatar')];
+    expect(imgs).toHaveLength(1);
+    expect(imgs[0]!.getAttribute('src')).toMatch(/^blob:/u);
+    const initials = [...document.querySelectorAll('.avatar.initials')].map((e) => e.textContent);
+    expect(initials).toEqual(expect.arrayContaining(['ÖÖ', 'Ä']));
+    expect(api.callsOf('avatar:get')).toEqual(expect.arrayContaining([expect.objectContaining({ accountId: 'acc1', avatar: 'mxc://agency.se/pic' })]));
+  });
+
   it('shows a very long message collapsed with a button to read all of it', async () => {
     const long = 'Logg: ' + 'rad åäö '.repeat(20_000);
     const { log } = await openWith([message({ text: long })]);

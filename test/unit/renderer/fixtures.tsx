@@ -27,14 +27,14 @@ export function conversation(over: Partial<ConversationSummary> = {}): Conversat
   return {
     id: 'c1', accountId: 'acc1', protocol: 'xmpp', kind: 'direct', title: 'Bo Berg', address: 'bo@agency.se',
     lastActivityAt: 1_700_000_000_000, lastMessagePreview: 'Hej!', unread: 0, mentions: 0, presence: 'available',
-    isPrivate: false, encrypted: false, typing: [], ...over,
+    isPrivate: false, encrypted: false, avatar: null, typing: [], ...over,
   };
 }
 
 export function message(over: Partial<MessageView> = {}): MessageView {
   return {
     id: 'm1', conversationId: 'c1', senderId: 'bo@agency.se', senderName: 'Bo Berg', own: false, ts: 1_700_000_000_000, seq: 1,
-    text: 'Hej!', undecryptable: false, editedAt: null, deleted: false, replyTo: null, reactions: [], attachments: [], status: 'received',
+    text: 'Hej!', rich: null, undecryptable: false, editedAt: null, deleted: false, replyTo: null, reactions: [], attachments: [], status: 'received',
     mentionsMe: false, error: null, ...over,
   };
 }
