@@ -33,14 +33,19 @@ export const commands = {
   'settings:setLocale': z.object({ locale: z.enum(LOCALES) }),
   'accounts:add': z.object({
     protocol: z.enum(PROTOCOLS),
-    /** The user's address: user@domain for XMPP. */
+    /** The user's address: user@domain for XMPP, @user:server for Matrix, user@server otherwise. */
     address: z.string().min(3).max(320),
-    password: z.string().min(1).max(1024),
+    /** Exactly one of password and token. */
+    password: z.string().min(1).max(1024).optional(),
+    /** A personal access token instead of a password (Mattermost, Rocket.Chat). */
+    token: z.string().min(1).max(4096).optional(),
+    /** The one-time code the server asked for (error kind `second_factor`): TOTP or e-mail code. */
+    otp: z.string().regex(/^[A-Za-z0-9]{4,16}$/u).optional(),
     /** Optional explicit endpoint, e.g. xmpp://127.0.0.1:15222. */
     serviceUrl: z.string().max(512).optional(),
     /** Only honoured for loopback servers: allow authentication without TLS. */
     allowPlaintext: z.boolean().optional(),
-  }),
+  }).refine((v) => (v.password === undefined) !== (v.token === undefined), { message: 'give either a password or a token' }),
   /**
    * Sign in through the system browser (SSO, RFC 8252 loopback redirect). The core starts a
    * one-shot listener on 127.0.0.1 and returns the URL for the host to open; the outcome arrives

@@ -331,7 +331,10 @@ export class Core implements CoreApi {
 
   // ── accounts ─────────────────────────────────────────────────────────────────────────────────
   private async addAccount(i: Input<'accounts:add'>): Promise<ReturnType<typeof accountSummary>> {
-    return this.addNewAccount(this.newAccount(i), { kind: 'password', password: i.password });
+    const credentials: Credentials = i.token !== undefined
+      ? { kind: 'token', token: i.token }
+      : { kind: 'password', password: i.password ?? '', ...(i.otp !== undefined ? { otp: i.otp } : {}) };
+    return this.addNewAccount(this.newAccount(i), credentials);
   }
 
   /** accounts:add's checks: an adapter for the protocol, a valid URL, plaintext only on loopback. */
@@ -426,7 +429,8 @@ export class Core implements CoreApi {
     }
     // The secret first: an account row without its secret would only ever need attention.
     // A one-time SSO token is never kept: the adapter returns the session it was traded for.
-    const secret = result.renewedCredentials ?? credentials;
+    // A one-time code is spent once it was used: never stored with the password.
+    const secret = result.renewedCredentials ?? (credentials.kind === 'password' ? { kind: 'password' as const, password: credentials.password } : credentials);
     if (secret.kind === 'sso-token') {
       this.retire(rt);
       await rt.adapter?.disconnect().catch(() => undefined);

@@ -88,7 +88,7 @@ export function htmlToRich(html: string, opts: HtmlToRichOptions = {}): RichNode
 export function sanitizeHtml(html: string, opts: HtmlToRichOptions, internal: InternalHtmlOptions): RichNode[] {
   if (!html) return [];
   const builder = new TreeBuilder(opts, internal);
-  const input = html.slice(0, internal.maxChars ?? MAX_HTML_CHARS);
+  const input = cutText(html, internal.maxChars ?? MAX_HTML_CHARS);
   const parser = new Parser(
     {
       onopentag: (name, attribs) => builder.open(name, attribs),
@@ -141,7 +141,7 @@ class TreeBuilder {
 
   text(data: string): void {
     if (this.dropping > 0 || this.textLeft <= 0 || !data) return;
-    const kept = data.length > this.textLeft ? data.slice(0, this.textLeft) : data;
+    const kept = cutText(data, this.textLeft);
     this.textLeft -= kept.length;
     this.append(kept);
   }
@@ -237,6 +237,13 @@ class TreeBuilder {
     if (typeof list[last] === 'string') list[last] += text;
     else list.push(text);
   }
+}
+
+/** The first `max` UTF-16 units of a string, without splitting a surrogate pair (a lone half shows as �). */
+export function cutText(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const end = max > 0 && /[\uD800-\uDBFF]/u.test(s.charAt(max - 1)) ? max - 1 : max;
+  return s.slice(0, end);
 }
 
 /** An href we are willing to show as a link: http(s) or mailto, no credentials; normalised. */

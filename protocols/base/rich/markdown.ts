@@ -4,7 +4,7 @@
 // limited to http(s)/mailto; the output for display goes through the same allowlist as any HTML.
 import markdownIt, { type MarkdownIt, type StateCore, type Token } from 'markdown-it';
 import type { RichNode } from '../../../common/rich-text';
-import { sanitizeHtml, safeLinkUrl, type HtmlToRichOptions } from './html';
+import { cutText, sanitizeHtml, safeLinkUrl, type HtmlToRichOptions } from './html';
 
 
 export interface MarkdownToRichOptions extends HtmlToRichOptions {
@@ -75,7 +75,7 @@ function capped(text: string): string {
   if (text.length <= MAX_MARKDOWN_CHARS) return text;
   const lineEnd = text.lastIndexOf('\n', MAX_MARKDOWN_CHARS);
   const cut = lineEnd > MAX_MARKDOWN_CHARS - 4096 ? lineEnd : MAX_MARKDOWN_CHARS;
-  return `${text.slice(0, cut)}\n\n…`;
+  return `${cutText(text, cut)}\n\n…`;
 }
 
 /**

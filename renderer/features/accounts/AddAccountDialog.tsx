@@ -18,9 +18,18 @@ const ALL: readonly ProtocolId[] = ['xmpp', 'matrix', 'mattermost', 'rocketchat'
 const ADDRESS_SHAPE: Readonly<Record<ProtocolId, RegExp>> = {
   xmpp: /^[^\s@/]+@[^\s@/]+$/u,
   matrix: /^@[^\s:]+:[^\s]+$/u,
-  mattermost: /^\S+$/u,
-  rocketchat: /^\S+$/u,
+  mattermost: /^[^\s@/]+@[^\s@/]+$/u,
+  rocketchat: /^[^\s@/]+@[^\s@/]+$/u,
 };
+
+/** Protocols whose servers issue personal access tokens a user can sign in with. */
+const TOKEN_PROTOCOLS: ReadonlySet<ProtocolId> = new Set(['mattermost', 'rocketchat']);
+
+function hintKeys(p: ProtocolId): { address: 'addAccount.addressHintMatrix' | 'addAccount.addressHint' | 'addAccount.addressHintServer'; url: 'addAccount.serviceUrlHintMatrix' | 'addAccount.serviceUrlHint' | 'addAccount.serviceUrlHintServer' } {
+  if (p === 'matrix') return { address: 'addAccount.addressHintMatrix', url: 'addAccount.serviceUrlHintMatrix' };
+  if (p === 'xmpp') return { address: 'addAccount.addressHint', url: 'addAccount.serviceUrlHint' };
+  return { address: 'addAccount.addressHintServer', url: 'addAccount.serviceUrlHintServer' };
+}
 
 export function AddAccountDialog({ onClose }: { readonly onClose: () => void }): ReactNode {
   const t = useT();
@@ -30,6 +39,10 @@ export function AddAccountDialog({ onClose }: { readonly onClose: () => void }):
   const [protocol, setProtocol] = useState<ProtocolId>('xmpp');
   const [address, setAddress] = useState('');
   const [password, setPassword] = useState('');
+  const [useToken, setUseToken] = useState(false);
+  const [otp, setOtp] = useState('');
+  /** The server asked for a one-time code: the code field stays until the dialog closes. */
+  const [needsOtp, setNeedsOtp] = useState(false);
   const [serviceUrl, setServiceUrl] = useState('');
   const [allowPlaintext, setAllowPlaintext] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -43,7 +56,9 @@ export function AddAccountDialog({ onClose }: { readonly onClose: () => void }):
     },
     [apply, onClose],
   );
-  const ids = { hint: useId(), err: useId(), urlHint: useId(), soon: useId() };
+  const ids = { hint: useId(), err: useId(), urlHint: useId(), soon: useId(), tokenHint: useId(), otpHint: useId() };
+  const tokenLogin = useToken && TOKEN_PROTOCOLS.has(protocol);
+  const hints = hintKeys(protocol);
 
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
@@ -58,17 +73,21 @@ export function AddAccountDialog({ onClose }: { readonly onClose: () => void }):
     setError(null);
     try {
       const url = serviceUrl.trim();
+      const code = otp.replace(/\s+/gu, '');
       const account = await api.invoke('accounts:add', {
         protocol,
         address: addr,
-        password,
+        ...(tokenLogin ? { token: password.trim() } : { password }),
+        ...(needsOtp && code && !tokenLogin ? { otp: code } : {}),
         ...(url ? { serviceUrl: url } : {}),
         ...(allowPlaintext ? { allowPlaintext: true } : {}),
       });
       apply([{ type: 'account', account }]);
       onClose();
     } catch (err) {
-      setError(toAppError(err));
+      const e2 = toAppError(err);
+      if (e2.kind === 'second_factor') setNeedsOtp(true);
+      setError(e2);
       setBusy(false);
     }
   };
@@ -101,26 +120,49 @@ export function AddAccountDialog({ onClose }: { readonly onClose: () => void }):
             aria-invalid={invalid || error?.kind === 'auth' ? true : undefined}
             aria-describedby={`${ids.hint}${error || invalid ? ` ${ids.err}` : ''}`}
           />
-          <small id={ids.hint} className="muted">{t(protocol === 'matrix' ? 'addAccount.addressHintMatrix' : 'addAccount.addressHint')}</small>
+          <small id={ids.hint} className="muted">{t(hints.address)}</small>
         </label>
         <label className="field">
-          <span>{t('addAccount.password')}</span>
+          <span>{t(tokenLogin ? 'addAccount.token' : 'addAccount.password')}</span>
           <input
             type="password"
-            autoComplete="current-password"
+            autoComplete={tokenLogin ? 'off' : 'current-password'}
             required
             value={password}
             onChange={(e) => setPassword(e.target.value)}
             aria-invalid={error?.kind === 'auth' ? true : undefined}
-            aria-describedby={error ? ids.err : undefined}
+            aria-describedby={[tokenLogin ? ids.tokenHint : '', error ? ids.err : ''].filter(Boolean).join(' ') || undefined}
           />
+          {tokenLogin ? <small id={ids.tokenHint} className="muted">{t('addAccount.tokenHint')}</small> : null}
         </label>
+        {TOKEN_PROTOCOLS.has(protocol) ? (
+          <label className="check">
+            <input type="checkbox" checked={useToken} onChange={(e) => setUseToken(e.target.checked)} />
+            <span>{t('addAccount.useToken')}</span>
+          </label>
+        ) : null}
+        {needsOtp && !tokenLogin ? (
+          <label className="field">
+            <span>{t('addAccount.otp')}</span>
+            <input
+              type="text"
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              spellCheck={false}
+              autoFocus
+              value={otp}
+              onChange={(e) => setOtp(e.target.value)}
+              aria-describedby={ids.otpHint}
+            />
+            <small id={ids.otpHint} className="muted">{t('addAccount.otpHint')}</small>
+          </label>
+        ) : null}
         <details className="advanced">
           <summary>{t('addAccount.advanced')}</summary>
           <label className="field">
             <span>{t('addAccount.serviceUrl')} <span className="muted">{t('common.optional')}</span></span>
             <input type="text" spellCheck={false} autoComplete="off" value={serviceUrl} onChange={(e) => setServiceUrl(e.target.value)} aria-describedby={ids.urlHint} />
-            <small id={ids.urlHint} className="muted">{t(protocol === 'matrix' ? 'addAccount.serviceUrlHintMatrix' : 'addAccount.serviceUrlHint')}</small>
+            <small id={ids.urlHint} className="muted">{t(hints.url)}</small>
           </label>
           <label className="check">
             <input type="checkbox" checked={allowPlaintext} onChange={(e) => setAllowPlaintext(e.target.checked)} />

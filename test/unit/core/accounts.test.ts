@@ -26,6 +26,20 @@ describe('accounts', () => {
     }
   });
 
+  it('passes a one-time code to the adapter with the password but never stores it; a token signs in as a token', async () => {
+    const server = new FakeServer().addUser(ALICE, PASSWORD);
+    const h = openCore(tempDir(), { xmpp: fakeAdapterFactory(server) });
+    const acc = await h.call('accounts:add', { protocol: 'xmpp', address: ALICE, password: PASSWORD, otp: '654321' });
+    const stored = JSON.parse((await h.secrets.get(credentialsKey(acc.id)))!) as Record<string, unknown>;
+    expect(stored).toEqual({ kind: 'password', password: PASSWORD });
+    expect(await h.fail('accounts:add', { protocol: 'xmpp', address: 'bo@example.test', password: 'x', token: 'y' })).toMatchObject({ kind: 'ipc_invalid' });
+    expect(await h.fail('accounts:add', { protocol: 'xmpp', address: 'bo@example.test' })).toMatchObject({ kind: 'ipc_invalid' });
+    expect(await h.fail('accounts:add', { protocol: 'xmpp', address: 'bo@example.test', password: 'x', otp: '12; DROP' })).toMatchObject({ kind: 'ipc_invalid' });
+    // The fake accepts only passwords: a token reaches it as a token (and is refused as such).
+    expect(await h.fail('accounts:add', { protocol: 'xmpp', address: 'bo@example.test', token: 'pat-1' })).toMatchObject({ kind: 'auth' });
+    await h.core.close();
+  });
+
   it('stores nothing when the first connect fails (wrong password, unreachable, certificate)', async () => {
     const server = new FakeServer().addUser(ALICE, PASSWORD);
     const h = openCore(tempDir(), { xmpp: fakeAdapterFactory(server) });

@@ -35,6 +35,44 @@ describe('Add account dialog', () => {
     expect(address.getAttribute('aria-invalid')).toBe('true');
   });
 
+  it('asks for the one-time code when the server wants one, then sends it with the password', async () => {
+    const api = fakeApi({ locale: 'sv', protocols: ['xmpp', 'matrix', 'mattermost', 'rocketchat'] });
+    api.fail('accounts:add', { kind: 'second_factor', message: 'mfa required', fatal: true });
+    await renderApp(api, createChatStore({ view: { locale: 'sv' } }));
+    fireEvent.click(screen.getByRole('button', { name: 'Lägg till konto' }));
+    fireEvent.change(screen.getByLabelText(/^Chattsystem/u), { target: { value: 'mattermost' } });
+    expect(screen.getByText('Ditt användarnamn och servern, till exempel anna@chatt.myndighet.se')).toBeTruthy();
+    fireEvent.change(screen.getByLabelText(/^Adress/), { target: { value: 'anna@chatt.myndighet.se' } });
+    fireEvent.change(screen.getByLabelText('Lösenord'), { target: { value: 'hemligt' } });
+    expect(screen.queryByLabelText(/^Engångskod/u)).toBeNull();
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Anslut' })));
+    await flush();
+    expect(screen.getByRole('alert').textContent).toContain('engångskod');
+    const code = screen.getByLabelText(/^Engångskod/u) as HTMLInputElement;
+    expect(code.getAttribute('autocomplete')).toBe('one-time-code');
+    api.on('accounts:add', () => account({ id: 'mm1', protocol: 'mattermost', label: 'anna@chatt.myndighet.se' }));
+    fireEvent.change(code, { target: { value: '123 456' } });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Anslut' })));
+    await flush();
+    expect(api.callsOf('accounts:add').at(-1)).toEqual({ protocol: 'mattermost', address: 'anna@chatt.myndighet.se', password: 'hemligt', otp: '123456' });
+    expect(screen.queryByRole('dialog')).toBeNull();
+  });
+
+  it('signs in with a personal access token instead of a password on Mattermost and Rocket.Chat only', async () => {
+    const api = fakeApi({ protocols: ['xmpp', 'matrix', 'mattermost', 'rocketchat'] });
+    api.on('accounts:add', () => account({ id: 'rc1', protocol: 'rocketchat', label: 'bo@chat.agency.se' }));
+    await renderApp(api);
+    fireEvent.click(screen.getByRole('button', { name: 'Add account' }));
+    expect(screen.queryByLabelText(/personal access token instead/u)).toBeNull();
+    fireEvent.change(screen.getByLabelText(/^Chat system/u), { target: { value: 'rocketchat' } });
+    fireEvent.click(screen.getByLabelText(/personal access token instead/u));
+    fireEvent.change(screen.getByLabelText(/^Address/), { target: { value: 'bo@chat.agency.se' } });
+    fireEvent.change(screen.getByLabelText(/^Personal access token/u), { target: { value: ' tok-123 ' } });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Connect' })));
+    await flush();
+    expect(api.callsOf('accounts:add')).toEqual([{ protocol: 'rocketchat', address: 'bo@chat.agency.se', token: 'tok-123' }]);
+  });
+
   it('shows the error in Swedish', async () => {
     await openDialogAndSubmit('sv');
     expect(screen.getByRole('alert').textContent).toBe('Fel användarnamn eller lösenord.');

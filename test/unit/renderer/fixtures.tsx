@@ -9,6 +9,7 @@ import { App } from '../../../renderer/features/app/App';
 import { createChatStore } from '../../../renderer/state/store';
 import type { ChatStore } from '../../../renderer/state/store';
 import type { AppErrorDto } from '../../../common/errors';
+import type { ProtocolId } from '../../../common/ids';
 
 export const FULL_CAPS: Capabilities = {
   edit: true, delete: true, reactions: true, replies: true, typing: true, receipts: true, upload: true,
@@ -52,6 +53,7 @@ export interface FakeData {
   messages: Record<string, MessageView[]>;
   contacts: ContactView[];
   locale: Locale;
+  protocols: ProtocolId[];
 }
 
 type Handler = (input: unknown) => unknown;
@@ -66,12 +68,12 @@ export interface FakeApi extends RendererApi {
 }
 
 export function fakeApi(init: Partial<FakeData> = {}): FakeApi {
-  const data: FakeData = { accounts: [], conversations: [], messages: {}, contacts: [], locale: 'en', ...init };
+  const data: FakeData = { accounts: [], conversations: [], messages: {}, contacts: [], locale: 'en', protocols: ['xmpp', 'matrix'], ...init };
   const listeners = new Set<(p: readonly Patch[]) => void>();
   const calls: { cmd: CommandName; input: unknown }[] = [];
   const handlers = new Map<CommandName, Handler>();
   const snapshot = (): AppSnapshot => ({
-    version: 'test', locale: data.locale, accounts: data.accounts, ownPresence: 'available', ownStatusText: '', secretStorage: 'keystore', protocols: ['xmpp', 'matrix'],
+    version: 'test', locale: data.locale, accounts: data.accounts, ownPresence: 'available', ownStatusText: '', secretStorage: 'keystore', protocols: data.protocols,
   });
   const defaults: Partial<Record<CommandName, Handler>> = {
     'app:snapshot': () => snapshot(),

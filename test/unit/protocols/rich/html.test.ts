@@ -201,3 +201,11 @@ describe('htmlToRich: limits', () => {
     }
   });
 });
+
+describe('htmlToRich: cutting long input', () => {
+  it('never splits an emoji when it cuts text at the size limit', () => {
+    const text = richToPlainText(htmlToRich(`<p>${'😀'.repeat(40_000)}</p>`));
+    expect(text.length).toBeGreaterThan(30_000);
+    expect(text).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/u);
+  });
+});
