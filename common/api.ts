@@ -97,6 +97,8 @@ export const commands = {
     dataBase64: z.string().max(Math.ceil((MAX_UPLOAD_BYTES * 4) / 3) + 4),
   }),
   'file:download': z.object({ conversationId: id, messageId: id, attachmentId: id }),
+  /** The link to join the call a message announced (checked: https, no look-alike host). */
+  'meeting:join': z.object({ conversationId: id, messageId: id }),
   /** A conversation's or member's picture (`avatar` from ConversationSummary / MemberView). */
   'avatar:get': z.object({ accountId: id, avatar: z.string().min(1).max(2048), size: z.number().int().min(16).max(512).optional() }),
   'encryption:status': z.object({ accountId: id }),
@@ -178,6 +180,7 @@ export interface CommandOutputs {
   'file:upload': MessageView;
   'file:download': FileData;
   'avatar:get': { readonly mime: string; readonly dataBase64: string };
+  'meeting:join': { readonly url: string };
   'encryption:status': EncryptionStatusView;
   /** Shown once for the user to write down; the app keeps no copy. */
   'encryption:setupRecovery': { readonly recoveryKey: string };

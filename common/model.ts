@@ -107,6 +107,14 @@ export interface AttachmentView {
 
 export type MessageStatus = 'pending' | 'sent' | 'failed' | 'delivered' | 'displayed' | 'received';
 
+export interface MeetingView {
+  /** The hosting system's name, e.g. 'Jitsi', 'Rocket.Chat'. */
+  readonly system: string;
+  readonly title: string | null;
+  /** Known link (https, checked); null when it is only known once the user asks to join. */
+  readonly url: string | null;
+}
+
 export interface MessageView {
   readonly id: MessageId;
   readonly conversationId: ConversationId;
@@ -125,6 +133,8 @@ export interface MessageView {
   readonly text: string;
   /** The formatted version (allowlisted element tree, common/rich-text.ts), or null. */
   readonly rich: readonly RichNode[] | null;
+  /** The message invites to a call: shown as a card with Join (`meeting:join`). */
+  readonly meeting: MeetingView | null;
   readonly editedAt: number | null;
   readonly deleted: boolean;
   readonly replyTo: { readonly id: MessageId; readonly senderName: string; readonly text: string } | null;

@@ -99,6 +99,15 @@ export interface AttachmentInfo {
   readonly url: string;
 }
 
+/** A call the message invites to (Rocket.Chat video conference, Mattermost Jitsi post, …). */
+export interface MeetingInfo {
+  /** The system that hosts the call, as users know it: 'Jitsi', 'Rocket.Chat', 'BigBlueButton'. */
+  readonly system: string;
+  readonly title?: string;
+  /** Where to join (https). Absent: the adapter works it out on demand (MeetingFeature.joinUrl). */
+  readonly url?: string;
+}
+
 export interface MessageInfo {
   /**
    * Stable id of this message: the same message must get the same id whether it arrives live,
@@ -117,6 +126,8 @@ export interface MessageInfo {
    * common/rich-text.ts by protocols/base/rich. Absent: the text has no formatting.
    */
   readonly rich?: readonly RichNode[];
+  /** The message is an invitation to a call: the UI shows a card with a Join button. */
+  readonly meeting?: MeetingInfo;
   /** The client transaction id this message was sent with, when it is our own echo. */
   readonly clientTxnId?: string;
   readonly replyToId?: string;
@@ -246,6 +257,10 @@ export interface AvatarFeature {
    */
   fetch(locator: string, size: number): Promise<{ mime: string; data: Uint8Array }>;
 }
+export interface MeetingFeature {
+  /** The URL to join the call a message announced (e.g. Rocket.Chat `video-conference.join`). */
+  joinUrl(conversationId: string, message: { id: string; refs: NativeRefs }): Promise<string>;
+}
 export interface DirectFeature {
   /** Open (or find) a 1:1 conversation with the address. */
   open(address: string): Promise<ConversationInfo>;
@@ -324,6 +339,7 @@ export interface ProtocolAdapter {
   readonly files?: FileFeature;
   readonly direct?: DirectFeature;
   readonly avatars?: AvatarFeature;
+  readonly meetings?: MeetingFeature;
   readonly sso?: SsoFeature;
   readonly encryption?: EncryptionFeature;
 }

@@ -36,6 +36,7 @@ import type { AccountRow, ConversationRow, MessageRow } from './store/rows';
 import { Store } from './store/store';
 import { SsoLogins } from './sso/sso-logins';
 import { AvatarCache } from './avatars';
+import { safeMeetingUrl } from '../../common/meetings';
 import { attachmentsOf, contactView, conversationView, messageViews, parseJson, previewOf, refsOf } from './views';
 
 export const DB_FILE_NAME = 'samverka.db';
@@ -311,6 +312,7 @@ export class Core implements CoreApi {
     'search:messages': async ({ query, accountId, limit }) => this.search(query, accountId, limit ?? 50),
     'file:upload': (i) => this.upload(i.conversationId, i.name, i.mime, i.dataBase64),
     'file:download': (i) => this.download(i.conversationId, i.messageId, i.attachmentId),
+    'meeting:join': (i) => this.meetingUrl(i.conversationId, i.messageId),
     'avatar:get': ({ accountId, avatar, size }) => {
       const rt = this.runtime(accountId);
       return this.avatars.get(accountId, this.connectedAdapter(rt), avatar, size ?? 64);
@@ -810,6 +812,23 @@ export class Core implements CoreApi {
     if (!adapter.files) throw new AppError('unsupported', `${rt.row.protocol} accounts cannot download files`);
     const file = await adapter.files.download(attachment);
     return { name: file.name, mime: file.mime, dataBase64: Buffer.from(file.data).toString('base64') };
+  }
+
+  private async meetingUrl(conversationId: string, messageId: string): Promise<{ url: string }> {
+    const conv = this.conversation(conversationId);
+    const msg = this.message(conv, messageId);
+    const meeting = parseJson<{ url?: unknown } | null>(msg.meeting ?? 'null', null);
+    if (!meeting || msg.deleted === 1) throw new AppError('not_found', 'The message has no call to join');
+    let url = typeof meeting.url === 'string' ? meeting.url : null;
+    if (url === null) {
+      const rt = this.runtime(conv.account_id);
+      const adapter = this.connectedAdapter(rt);
+      if (!adapter.meetings || msg.native_id === null) throw new AppError('unsupported', `${rt.row.protocol} accounts cannot join this call here`);
+      url = await adapter.meetings.joinUrl(conv.native_id, { id: msg.native_id, refs: refsOf(msg) });
+    }
+    const safe = safeMeetingUrl(url);
+    if (safe === null) throw new AppError('forbidden', 'The call link is not a safe https address');
+    return { url: safe };
   }
 
   // ── lookups that throw the right AppError ───────────────────────────────────────────────────

@@ -2,6 +2,7 @@
 // leaves the core: protocol URLs, refs, cursors and native ids stay behind.
 import type { AppErrorDto } from '../../common/errors';
 import type {
+  MeetingView,
   AttachmentView,
   ContactSubscription,
   ContactView,
@@ -123,6 +124,7 @@ export function messageViews(
       seq: row.seq,
       text: row.text,
       rich: richOf(row),
+      meeting: meetingOf(row),
       undecryptable: row.undecryptable === 1,
       editedAt: row.edited_at,
       deleted: row.deleted === 1,
@@ -134,6 +136,13 @@ export function messageViews(
       error: row.status === 'failed' && row.client_txn_id !== null ? outboxError(store, row.client_txn_id) : null,
     };
   });
+}
+
+function meetingOf(row: MessageRow): MeetingView | null {
+  if (row.meeting === null || row.deleted === 1) return null;
+  const m = parseJson<{ system?: unknown; title?: unknown; url?: unknown } | null>(row.meeting, null);
+  if (!m || typeof m.system !== 'string') return null;
+  return { system: m.system, title: typeof m.title === 'string' ? m.title : null, url: typeof m.url === 'string' ? m.url : null };
 }
 
 function richOf(row: MessageRow): readonly RichNode[] | null {

@@ -67,6 +67,9 @@ export const en = {
   'accounts.filter': 'Show conversations from',
   'accounts.filterAll': 'All accounts',
 
+  'meeting.card': '{system} call',
+  'meeting.join': 'Join',
+  'meeting.joining': 'Opening…',
   'addAccount.title': 'Add account',
   'addAccount.protocol': 'Chat system',
   'addAccount.comingSoon': '{protocol} (coming soon)',

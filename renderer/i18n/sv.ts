@@ -69,6 +69,9 @@ export const sv: Record<MessageKey, string> = {
   'accounts.filter': 'Visa konversationer från',
   'accounts.filterAll': 'Alla konton',
 
+  'meeting.card': 'Samtal i {system}',
+  'meeting.join': 'Anslut',
+  'meeting.joining': 'Öppnar…',
   'addAccount.title': 'Lägg till konto',
   'addAccount.protocol': 'Chattsystem',
   'addAccount.comingSoon': '{protocol} (kommer snart)',

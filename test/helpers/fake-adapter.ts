@@ -44,7 +44,7 @@ export const FAKE_CAPABILITIES: Capabilities = {
   meetingDomain: null,
 };
 
-export type FakeFeature = 'presence' | 'contacts' | 'typing' | 'edits' | 'deletes' | 'reactions' | 'receipts' | 'rooms' | 'files' | 'direct' | 'avatars';
+export type FakeFeature = 'presence' | 'contacts' | 'typing' | 'edits' | 'deletes' | 'reactions' | 'receipts' | 'rooms' | 'files' | 'direct' | 'avatars' | 'meetings';
 
 export interface FakeServerOptions {
   /** When our own message comes back as a live event: never, before the ack, or after it. */
@@ -70,6 +70,8 @@ export class FakeServer {
   readonly files = new Map<string, Uint8Array>();
   /** Pictures by locator (ConversationInfo.avatar / MemberInfo.avatar). */
   readonly pictures = new Map<string, { mime: string; data: Uint8Array }>();
+  /** Join links issued on request (MeetingFeature.joinUrl), by message id. */
+  readonly meetingLinks = new Map<string, string>();
   /** Every send that reached the server, including replays. */
   readonly sent: SentRecord[] = [];
   /** Feature calls made by clients: method name and arguments. */
@@ -147,6 +149,7 @@ export class FakeServer {
       ...(m.attachments !== undefined ? { attachments: m.attachments } : {}),
       ...(m.mentionsMe !== undefined ? { mentionsMe: m.mentionsMe } : {}),
       ...(m.rich !== undefined ? { rich: m.rich } : {}),
+      ...(m.meeting !== undefined ? { meeting: m.meeting } : {}),
     };
     if (!this.conversations.has(conversationId)) this.addConversation({ id: conversationId, kind: 'direct', title: msg.senderName, isPrivate: false });
     this.archive.get(conversationId)!.push(msg);
@@ -218,6 +221,7 @@ export class FakeAdapter implements ProtocolAdapter {
   readonly files?: ProtocolAdapter['files'];
   readonly direct?: ProtocolAdapter['direct'];
   readonly avatars?: ProtocolAdapter['avatars'];
+  readonly meetings?: ProtocolAdapter['meetings'];
 
   constructor(
     private readonly server: FakeServer,
@@ -302,6 +306,17 @@ export class FakeAdapter implements ProtocolAdapter {
           const pic = s.pictures.get(locator);
           if (!pic) throw new AppError('not_found', 'No such picture');
           return pic;
+        },
+      };
+    }
+    if (!off.has('meetings')) {
+      this.meetings = {
+        joinUrl: async (c: string, m: { id: string; refs: NativeRefs }) => {
+          online();
+          s.record('meetings.joinUrl', c, m.id);
+          const url = s.meetingLinks.get(m.id);
+          if (url === undefined) throw new AppError('not_found', 'No such call');
+          return url;
         },
       };
     }

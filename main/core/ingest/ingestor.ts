@@ -4,7 +4,8 @@
 // Every event runs in its own savepoint: a bad one is rolled back and counted, the rest commit.
 // Patches are built from the database AFTER the commit, so the UI only ever sees stored state.
 import type { Patch } from '../../../common/api';
-import type { AdapterEvent, MessageInfo } from '../../../protocols/contract';
+import type { AdapterEvent, MeetingInfo, MessageInfo } from '../../../protocols/contract';
+import { safeMeetingUrl } from '../../../common/meetings';
 import type { CoreLogger, Scheduler } from '../clock';
 import { contactIdFor, conversationIdFor, messageIdFor } from '../ids';
 import type { ConversationRow, MessageRow } from '../store/rows';
@@ -39,6 +40,17 @@ export function richJson(rich: unknown): string | null {
   if (rich === undefined || !isRichTree(rich) || rich.length === 0) return null;
   const json = JSON.stringify(rich);
   return json.length <= RICH_LIMITS.maxJsonBytes ? json : null;
+}
+
+/** A meeting the UI may offer to join: a named system and, if given, an https URL without credentials. */
+export function meetingJson(meeting: MeetingInfo | undefined): string | null {
+  if (meeting === undefined || typeof meeting !== 'object' || meeting === null) return null;
+  const system = typeof meeting.system === 'string' ? meeting.system.trim().slice(0, 80) : '';
+  if (!system) return null;
+  const title = typeof meeting.title === 'string' ? meeting.title.slice(0, 300) : undefined;
+  const url = typeof meeting.url === 'string' ? safeMeetingUrl(meeting.url) : null;
+  if (typeof meeting.url === 'string' && url === null) return null; // a bad link is not offered at all
+  return JSON.stringify({ system, ...(title ? { title } : {}), ...(url ? { url } : {}) });
 }
 
 const STATUS_RANK: Record<string, number> = { pending: 0, failed: 0, sent: 1, received: 1, delivered: 2, displayed: 3 };
@@ -366,6 +378,7 @@ export class Ingestor {
       cursor: m.cursor ?? null,
       undecryptable: m.undecryptable === true ? 1 : 0,
       rich: richJson(m.rich),
+      meeting: meetingJson(m.meeting),
     };
     store.insertMessage(row, paging ? this.pagingSeq++ : undefined);
     // Unread: not our own, not paged in by the user, and not backfill already read past.

@@ -219,12 +219,14 @@ const v4: Migration = (db) => {
 };
 
 /**
- * v5: formatted text and pictures. `rich` is the allowlisted tree of common/rich-text.ts as JSON
- * (NULL: plain text); `avatar` is the adapter's locator for the conversation's picture.
+ * v5: formatted text, calls and pictures. `rich` is the allowlisted tree of common/rich-text.ts as
+ * JSON (NULL: plain text); `meeting` the MeetingInfo a message invites to; `avatar` the adapter's
+ * locator for the conversation's picture.
  */
 const v5: Migration = (db) => {
   db.exec(`
     ALTER TABLE messages ADD COLUMN rich TEXT;
+    ALTER TABLE messages ADD COLUMN meeting TEXT;
     ALTER TABLE conversations ADD COLUMN avatar TEXT;
   `);
 };

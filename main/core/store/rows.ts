@@ -68,9 +68,15 @@ export interface MessageRow {
   readonly undecryptable: number;
   /** JSON RichNode[] (checked with isRichTree before it is stored), or null for plain text. */
   readonly rich: string | null;
+  /** JSON MeetingInfo (checked before it is stored), or null. */
+  readonly meeting: string | null;
 }
 
-export type NewMessageRow = Omit<MessageRow, 'seq' | 'undecryptable' | 'rich'> & { readonly undecryptable?: number; readonly rich?: string | null };
+export type NewMessageRow = Omit<MessageRow, 'seq' | 'undecryptable' | 'rich' | 'meeting'> & {
+  readonly undecryptable?: number;
+  readonly rich?: string | null;
+  readonly meeting?: string | null;
+};
 
 export interface ReactionRow {
   readonly message_id: string;

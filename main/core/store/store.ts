@@ -22,7 +22,7 @@ type Param = string | number | bigint | null | Buffer;
 /** The MessageRow columns (not the internal conv_key). */
 const MESSAGE_COLUMNS = [
   'seq', 'id', 'conversation_id', 'native_id', 'sender_id', 'sender_name', 'own', 'ts', 'text', 'edited_at', 'deleted',
-  'reply_to', 'attachments', 'refs', 'status', 'mentions_me', 'client_txn_id', 'cursor', 'undecryptable', 'rich',
+  'reply_to', 'attachments', 'refs', 'status', 'mentions_me', 'client_txn_id', 'cursor', 'undecryptable', 'rich', 'meeting',
 ] as const;
 const M = MESSAGE_COLUMNS.join(', ');
 const M_ALIASED = MESSAGE_COLUMNS.map((c) => `m.${c}`).join(', ');
@@ -271,10 +271,10 @@ export class Store {
     if (!derived) throw new Error(`Message id ${m.id} is not derived from its conversation and native or client transaction id`);
     const r = this.run(
       `INSERT INTO messages (seq, id, conversation_id, native_id, sender_id, sender_name, own, ts, text, edited_at, deleted,
-         reply_to, attachments, refs, status, mentions_me, client_txn_id, cursor, undecryptable, rich, conv_key)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT conv_key FROM conversations WHERE id = ?))`,
+         reply_to, attachments, refs, status, mentions_me, client_txn_id, cursor, undecryptable, rich, meeting, conv_key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT conv_key FROM conversations WHERE id = ?))`,
       seq ?? null, m.id, m.conversation_id, m.native_id, m.sender_id, m.sender_name, m.own, m.ts, m.text, m.edited_at, m.deleted,
-      m.reply_to, m.attachments, m.refs, m.status, m.mentions_me, m.client_txn_id, m.cursor, m.undecryptable ?? 0, m.rich ?? null, m.conversation_id,
+      m.reply_to, m.attachments, m.refs, m.status, m.mentions_me, m.client_txn_id, m.cursor, m.undecryptable ?? 0, m.rich ?? null, m.meeting ?? null, m.conversation_id,
     );
     const stored = Number(r.lastInsertRowid);
     // Indexed here, not by a trigger (see migration v2); the update/delete triggers keep it in sync.
@@ -317,7 +317,7 @@ export class Store {
   }
   /** Tombstone: the text and attachments are gone (and leave the search index via the trigger). */
   markMessageDeleted(id: string): void {
-    this.run(`UPDATE messages SET deleted = 1, text = '', rich = NULL, attachments = '[]' WHERE seq = ?`, this.seqOf(id));
+    this.run(`UPDATE messages SET deleted = 1, text = '', rich = NULL, meeting = NULL, attachments = '[]' WHERE seq = ?`, this.seqOf(id));
     this.run('DELETE FROM reactions WHERE message_id = ?', id);
   }
   /** Delete a row outright (a duplicate, or an own message that was never sent). */

@@ -12,6 +12,7 @@ import { MessageActions } from './MessageActions';
 import type { MenuAction } from './MessageActions';
 import { COLLAPSE_AT, MessageText } from './MessageText';
 import { RichText } from './RichText';
+import { MeetingCard } from './MeetingCard';
 import { ReactionChips, ReactionPicker } from './Reactions';
 
 function Status({ message }: { readonly message: MessageView }): ReactNode {
@@ -95,6 +96,7 @@ export const MessageItem = memo(function MessageItem({ message: m, capabilities:
       ) : m.text ? (
         <MessageText text={m.text} />
       ) : null}
+      {!m.deleted && m.meeting ? <MeetingCard message={m} /> : null}
       {!m.deleted ? m.attachments.map((a) => <Attachment key={a.id} message={m} attachment={a} />) : null}
       {!m.deleted ? <ReactionChips reactions={m.reactions} enabled={caps.reactions} onToggle={react} /> : null}
       {picking ? <ReactionPicker onPick={(k) => react(k, true)} onClose={() => setPicking(false)} /> : null}

@@ -81,6 +81,33 @@ describe('formatted messages in the core', () => {
   });
 });
 
+describe('calls announced in messages', () => {
+  it('offers a safe link, asks the adapter when there is none, and never offers a dangerous one', async () => {
+    const { h, server, accountId } = await connectedCore();
+    const conv = conversationIdFor(accountId, BOB);
+    server.inject(BOB, { text: 'call', ts: 1000, meeting: { system: 'Jitsi', title: 'Budget', url: 'https://meet.agency.se/BudgetRoom123' } });
+    const onDemand = server.inject(BOB, { text: 'video conference', ts: 2000, meeting: { system: 'Rocket.Chat' } });
+    server.meetingLinks.set(onDemand.id, 'https://meet.agency.se/rc-call-42');
+    const bad = ['javascript:alert(1)', 'https://user:pw@meet.agency.se/x', 'https://jіtsi.agency.se/x', 'http://meet.agency.se/x'];
+    bad.forEach((url, i) => server.inject(BOB, { text: `bad ${i}`, ts: 3000 + i, meeting: { system: 'Jitsi', url } }));
+    await waitFor(async () => (await history(h, conv)).length === 2 + bad.length);
+    const list = await history(h, conv);
+    const byText = (t: string) => list.find((m) => m.text === t)!;
+    expect(byText('call').meeting).toEqual({ system: 'Jitsi', title: 'Budget', url: 'https://meet.agency.se/BudgetRoom123' });
+    expect(byText('video conference').meeting).toEqual({ system: 'Rocket.Chat', title: null, url: null });
+    for (let i = 0; i < bad.length; i++) expect(byText(`bad ${i}`).meeting).toBeNull();
+
+    expect(await h.call('meeting:join', { conversationId: conv, messageId: byText('call').id })).toEqual({ url: 'https://meet.agency.se/BudgetRoom123' });
+    expect(await h.call('meeting:join', { conversationId: conv, messageId: byText('video conference').id })).toEqual({ url: 'https://meet.agency.se/rc-call-42' });
+    expect(server.callsTo('meetings.joinUrl')).toEqual([[BOB, onDemand.id]]);
+    // The adapter's answer is checked too.
+    server.meetingLinks.set(onDemand.id, 'javascript:alert(1)');
+    expect(await h.fail('meeting:join', { conversationId: conv, messageId: byText('video conference').id })).toMatchObject({ kind: 'forbidden' });
+    expect(await h.fail('meeting:join', { conversationId: conv, messageId: byText('bad 0').id })).toMatchObject({ kind: 'not_found' });
+    await h.core.close();
+  });
+});
+
 describe('pictures', () => {
   it('serves a conversation picture through the adapter, once per size, and refuses SVG', async () => {
     const { h, server, accountId } = await connectedCore();

@@ -44,6 +44,30 @@ describe('Message list', () => {
     expect(within(log).getByRole('button', { name: /5,000|5 000/u })).toBeTruthy();
   });
 
+  it('shows a call as a card whose Join opens the link the core returns, outside the app', async () => {
+    const { api, log } = await openWith([message({ id: 'v1', text: 'video conference', meeting: { system: 'Rocket.Chat', title: 'Veckomöte', url: null } })]);
+    api.on('meeting:join', () => ({ url: 'https://meet.agency.se/rc-42' }));
+    const opened: unknown[][] = [];
+    const original = window.open;
+    window.open = ((...args: unknown[]) => { opened.push(args); return null; }) as typeof window.open;
+    try {
+      const card = within(log).getByRole('group', { name: 'Rocket.Chat call' });
+      expect(within(card).getByText('Veckomöte')).toBeTruthy();
+      await act(async () => fireEvent.click(within(card).getByRole('button', { name: 'Join' })));
+      await flush();
+      expect(api.callsOf('meeting:join')).toEqual([{ conversationId: 'c1', messageId: 'v1' }]);
+      expect(opened).toEqual([['https://meet.agency.se/rc-42', '_blank', 'noopener,noreferrer']]);
+      // A link the renderer does not trust is not opened, and the user is told.
+      api.on('meeting:join', () => ({ url: 'javascript:alert(1)' }));
+      await act(async () => fireEvent.click(within(card).getByRole('button', { name: 'Join' })));
+      await flush();
+      expect(opened).toHaveLength(1);
+      expect(within(card).getByRole('alert')).toBeTruthy();
+    } finally {
+      window.open = original;
+    }
+  });
+
   it('shows a conversation picture fetched through avatar:get, and initials when there is none or it fails', async () => {
     const api = fakeApi({
       accounts: [account()],

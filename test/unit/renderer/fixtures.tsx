@@ -35,7 +35,7 @@ export function conversation(over: Partial<ConversationSummary> = {}): Conversat
 export function message(over: Partial<MessageView> = {}): MessageView {
   return {
     id: 'm1', conversationId: 'c1', senderId: 'bo@agency.se', senderName: 'Bo Berg', own: false, ts: 1_700_000_000_000, seq: 1,
-    text: 'Hej!', rich: null, undecryptable: false, editedAt: null, deleted: false, replyTo: null, reactions: [], attachments: [], status: 'received',
+    text: 'Hej!', rich: null, meeting: null, undecryptable: false, editedAt: null, deleted: false, replyTo: null, reactions: [], attachments: [], status: 'received',
     mentionsMe: false, error: null, ...over,
   };
 }
