@@ -106,7 +106,7 @@ export class MatrixAdapter implements ProtocolAdapter {
   private session: Session | null = null;
   private hs: Homeserver | null = null;
   private readonly probe: FetchProbe = { lastError: null };
-  /** Every request's network fetch: global fetch, or undici trusting config.trustedCaPem too (http.ts). */
+  /** Every request's network fetch: global fetch, or one that also trusts config.trustedCaPem (http.ts). */
   private readonly netFetch = probingFetch(this.probe, createMatrixFetch(() => this.config.trustedCaPem));
   private cryptoStore: CryptoStore | null = null;
   private readonly recoveryKeys = new RecoveryKeyHolder();

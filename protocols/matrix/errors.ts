@@ -28,7 +28,7 @@ const ERRCODE_KINDS: Record<string, ErrorKind> = {
   M_RESOURCE_LIMIT_EXCEEDED: 'server',
 };
 
-/** The innermost error code of a fetch failure (undici wraps the socket error in `cause`). */
+/** The innermost error code of a fetch failure (fetch wraps the socket error in `cause`). */
 function causeCode(e: unknown): string {
   for (let cur = e, depth = 0; cur && typeof cur === 'object' && depth < 5; depth++) {
     const code = (cur as { code?: unknown }).code;

@@ -3,21 +3,19 @@
 // upload/download (media.ts).
 //
 // Without extra certificate authorities it is Node's global fetch (system CAs). With
-// AccountConfig.trustedCaPem it is npm undici's own `fetch` with an undici Agent that trusts the
-// system CAs *and* the organisation's: Node's bundled fetch and npm undici are different copies
-// of undici, so an npm-undici dispatcher is never handed to the global fetch.
+// AccountConfig.trustedCaPem it is base/tls-fetch: node:https with an Agent that trusts the
+// system CAs *and* the organisation's, affecting only this account's requests.
 //
 // Failures are thrown as they come (a TypeError "fetch failed" whose cause carries the TLS code);
 // errors.ts turns them into AppErrors (kind 'certificate' for TLS verification failures). A CA
 // that is not a readable PEM certificate is a configuration error and throws AppError
 // 'certificate' before any connection is made.
 import { X509Certificate } from 'node:crypto';
-import { rootCertificates } from 'node:tls';
-import { Agent, fetch as undiciFetch } from 'undici';
-import type { RequestInit as UndiciRequestInit } from 'undici';
 import { AppError } from '../../common/errors';
+import { fetchTrusting } from '../base/tls-fetch';
+import type { FetchFn } from '../base/tls-fetch';
 
-export type FetchFn = typeof globalThis.fetch;
+export type { FetchFn };
 
 /** The PEM blocks of one trustedCaPem entry (an entry may hold a bundle). */
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -44,31 +42,12 @@ export function parseTrustedCas(pem: readonly string[] | undefined): string[] {
   return out;
 }
 
-/** npm undici's fetch through an Agent that trusts the system CAs plus `cas` (checked PEM blocks). */
-export function fetchTrusting(cas: readonly string[]): { readonly fetch: FetchFn; close(): Promise<void> } {
-  const agent = new Agent({ connect: { ca: [...rootCertificates, ...cas] } });
-  const fetchFn: FetchFn = async (input, init) => {
-    let url: string;
-    let fromRequest: RequestInit = {};
-    if (input instanceof Request) {
-      // A global Request belongs to Node's bundled undici: pass its parts, not the object.
-      url = input.url;
-      fromRequest = { method: input.method, headers: input.headers, signal: input.signal, redirect: input.redirect, ...(input.body ? { body: input.body, duplex: 'half' } : {}) };
-    } else {
-      url = input instanceof URL ? input.href : input;
-    }
-    const merged = { ...fromRequest, ...init, dispatcher: agent } as unknown as UndiciRequestInit;
-    return (await undiciFetch(url, merged)) as unknown as Response;
-  };
-  return { fetch: fetchFn, close: () => agent.close() };
-}
-
 /**
  * The account's fetch. `trustedCaPem` is read on every request (the config can be replaced, e.g.
- * by an SSO login); the undici Agent is made once per distinct CA list and reused.
+ * by an SSO login); the Agent is made once per distinct CA list and reused.
  */
 export function createMatrixFetch(trustedCaPem: () => readonly string[] | undefined): FetchFn {
-  let current: { readonly key: string; readonly fetch: FetchFn; close(): Promise<void> } | null = null;
+  let current: { readonly key: string; readonly fetch: FetchFn; close(): void } | null = null;
   return (input, init) => {
     const raw = trustedCaPem() ?? [];
     if (raw.every((p) => p.trim().length === 0)) return globalThis.fetch(input, init);
@@ -80,7 +59,7 @@ export function createMatrixFetch(trustedCaPem: () => readonly string[] | undefi
       } catch (e) {
         return Promise.reject(e instanceof Error ? e : new Error(String(e)));
       }
-      void current?.close().catch(() => undefined);
+      current?.close();
       current = { key, ...fetchTrusting(cas) };
     }
     return current.fetch(input, init);

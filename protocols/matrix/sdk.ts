@@ -11,7 +11,7 @@
 //   from the saved `since` token is done by the adapter (catch-up.ts), not by the SDK store.
 // - fetch is wrapped so that the underlying cause of a failed request (ECONNREFUSED, a TLS
 //   certificate error) is kept: the SDK's ConnectionError drops it. The fetch underneath is the
-//   account's (http.ts): global fetch, or undici with the organisation's extra CAs.
+//   account's (http.ts): global fetch, or node:https trusting the organisation's extra CAs too.
 // - the SDK's own logger is routed to the adapter's debug log instead of the console.
 import { createClient, Filter, MemoryStore } from 'matrix-js-sdk';
 import type { ICreateClientOpts, MatrixClient } from 'matrix-js-sdk';
