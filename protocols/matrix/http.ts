@@ -10,37 +10,11 @@
 // errors.ts turns them into AppErrors (kind 'certificate' for TLS verification failures). A CA
 // that is not a readable PEM certificate is a configuration error and throws AppError
 // 'certificate' before any connection is made.
-import { X509Certificate } from 'node:crypto';
-import { AppError } from '../../common/errors';
-import { fetchTrusting } from '../base/tls-fetch';
+import { fetchTrusting, parseTrustedCas } from '../base/tls-fetch';
 import type { FetchFn } from '../base/tls-fetch';
 
 export type { FetchFn };
-
-/** The PEM blocks of one trustedCaPem entry (an entry may hold a bundle). */
-const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-
-/**
- * Check and normalise the extra CAs: every entry must hold at least one parseable PEM certificate.
- * Empty entries are ignored. Throws AppError('certificate') naming the bad entry.
- */
-export function parseTrustedCas(pem: readonly string[] | undefined): string[] {
-  const out: string[] = [];
-  (pem ?? []).forEach((entry, i) => {
-    if (entry.trim().length === 0) return;
-    const blocks = entry.match(PEM_BLOCK) ?? [];
-    if (blocks.length === 0) throw new AppError('certificate', `trusted certificate authority #${i + 1} is not a PEM certificate (-----BEGIN CERTIFICATE-----)`);
-    for (const block of blocks) {
-      try {
-        new X509Certificate(block);
-      } catch (e) {
-        throw new AppError('certificate', `trusted certificate authority #${i + 1} cannot be read: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-      }
-      out.push(block);
-    }
-  });
-  return out;
-}
+export { parseTrustedCas };
 
 /**
  * The account's fetch. `trustedCaPem` is read on every request (the config can be replaced, e.g.
