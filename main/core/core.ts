@@ -37,7 +37,7 @@ import { Store } from './store/store';
 import { SsoLogins } from './sso/sso-logins';
 import { AvatarCache } from './avatars';
 import { safeMeetingUrl } from '../../common/meetings';
-import { attachmentsOf, contactView, conversationView, messageViews, parseJson, previewOf, refsOf } from './views';
+import { attachmentsOf, contactView, conversationView, messageViews, parseJson, previewOf, previewOfRow, refsOf } from './views';
 
 export const DB_FILE_NAME = 'samverka.db';
 /** How long one connect attempt may take before it counts as a timeout. */
@@ -722,7 +722,7 @@ export class Core implements CoreApi {
       this.emitMessages(conv.id, [msg.id]);
     }
     const newest = this.store.newestVisibleMessage(conv.id);
-    this.store.setConversationPreview(conv.id, newest ? previewOf(newest.text, attachmentsOf(newest)) : '');
+    this.store.setConversationPreview(conv.id, newest ? previewOfRow(newest) : '');
     this.emitConversation(conv.id);
     return null;
   }

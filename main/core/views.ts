@@ -13,7 +13,7 @@ import type {
   ReactionView,
 } from '../../common/model';
 import { PRESENCE_STATES } from '../../common/model';
-import { isRichTree } from '../../common/rich-text';
+import { isRichTree, richToPlainText } from '../../common/rich-text';
 import type { RichNode } from '../../common/rich-text';
 import type { AttachmentInfo, NativeRefs } from '../../protocols/contract';
 import { contactIdFor } from './ids';
@@ -26,6 +26,12 @@ export function previewOf(text: string, attachments: readonly { name: string }[]
   const t = text.replace(/\s+/g, ' ').trim();
   if (t.length > 0) return t.length > PREVIEW_CHARS ? `${t.slice(0, PREVIEW_CHARS - 1)}…` : t;
   return attachments[0]?.name ?? '';
+}
+
+/** A stored message's preview: its formatted text as plain words (no Markdown marks), else its text. */
+export function previewOfRow(row: MessageRow): string {
+  const rich = richOf(row);
+  return previewOf(rich ? richToPlainText(rich) : row.text, attachmentsOf(row));
 }
 
 export function parseJson<T>(text: string | null, fallback: T): T {
@@ -111,7 +117,7 @@ export function messageViews(
     let replyTo: MessageView['replyTo'] = null;
     if (row.reply_to !== null) {
       const target = store.findMessageByNative(row.conversation_id, row.reply_to);
-      if (target) replyTo = { id: target.id, senderName: target.sender_name, text: previewOf(target.text, attachmentsOf(target)) };
+      if (target) replyTo = { id: target.id, senderName: target.sender_name, text: previewOfRow(target) };
     }
     const attachments: AttachmentView[] = attachmentsOf(row).map((a) => ({ id: a.id, name: a.name, mime: a.mime, size: a.size }));
     return {

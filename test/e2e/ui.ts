@@ -9,7 +9,7 @@ export async function openInEnglish(page: Page, url: string): Promise<void> {
 }
 
 export interface AccountForm {
-  readonly protocol?: 'xmpp' | 'matrix';
+  readonly protocol?: 'xmpp' | 'matrix' | 'mattermost' | 'rocketchat';
   readonly address: string;
   /** Left empty for SSO. */
   readonly password?: string;

@@ -10,9 +10,9 @@ import type { CoreLogger, Scheduler } from '../clock';
 import { contactIdFor, conversationIdFor, messageIdFor } from '../ids';
 import type { ConversationRow, MessageRow } from '../store/rows';
 import type { Store } from '../store/store';
-import { attachmentsOf, previewOf, refsOf } from '../views';
+import { previewOf, previewOfRow, refsOf } from '../views';
 import { checkEvent } from './event-guard';
-import { isRichTree, RICH_LIMITS } from '../../../common/rich-text';
+import { isRichTree, RICH_LIMITS, richToPlainText } from '../../../common/rich-text';
 import type { TypingTracker } from './typing-tracker';
 
 /** Queue length at which we stop waiting for the microtask and write at once (bounded memory). */
@@ -383,7 +383,7 @@ export class Ingestor {
     store.insertMessage(row, paging ? this.pagingSeq++ : undefined);
     // Unread: not our own, not paged in by the user, and not backfill already read past.
     const counts = !m.own && !paging && (!m.fromHistory || m.ts > conv.last_read_at);
-    store.bumpConversation(convId, m.ts, previewOf(m.text, attachments), counts ? 1 : 0, counts && m.mentionsMe ? 1 : 0);
+    store.bumpConversation(convId, m.ts, previewOf(row.rich !== null && m.rich ? richToPlainText(m.rich) : m.text, attachments), counts ? 1 : 0, counts && m.mentionsMe ? 1 : 0);
     if (!m.own && typing.clear(convId, m.senderId)) fx.conversations.add(convId);
     fx.message(convId, row.id);
   }
@@ -434,7 +434,7 @@ export class Ingestor {
     const { store } = this.host;
     const newest = store.newestVisibleMessage(convId);
     if (!newest || newest.ts <= target.ts) {
-      store.setConversationPreview(convId, newest ? previewOf(newest.text, attachmentsOf(newest)) : '');
+      store.setConversationPreview(convId, newest ? previewOfRow(newest) : '');
     }
   }
 }

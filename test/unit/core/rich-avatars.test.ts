@@ -24,6 +24,9 @@ describe('formatted messages in the core', () => {
     server.inject(BOB, { text: 'Hello team', rich: BOLD });
     await waitFor(async () => (await history(h, conv)).length === 1);
     expect((await history(h, conv))[0]).toMatchObject({ text: 'Hello team', rich: BOLD });
+    // The inbox preview is the formatted text's words, not its Markdown marks.
+    server.inject(BOB, { text: 'Read **this** _now_', rich: [{ tag: 'p', children: ['Read ', { tag: 'strong', children: ['this'] }, ' ', { tag: 'em', children: ['now'] }] }] });
+    await waitFor(async () => (await h.call('inbox:list', {})).find((c) => c.id === conv)?.lastMessagePreview === 'Read this now');
     const again = await h.restart();
     expect((await history(again, conv))[0]!.rich).toEqual(BOLD);
     await again.core.close();
