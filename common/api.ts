@@ -61,6 +61,11 @@ export const commands = {
     providerId: z.string().min(1).max(255).optional(),
   }),
   'accounts:ssoStatus': z.object({ ssoId: id }),
+  /**
+   * The address the browser sign-in ended on, for servers that do not redirect back to the app
+   * (SsoStart.returnVia 'final-page'): pasted by the user, or caught by the desktop shell.
+   */
+  'accounts:ssoRedirect': z.object({ ssoId: id, url: z.string().min(8).max(8192) }),
   'accounts:cancelSso': z.object({ ssoId: id }),
   'accounts:remove': z.object({ accountId: id }),
   'accounts:reconnect': z.object({ accountId: id }),
@@ -144,6 +149,8 @@ export interface SsoStart {
   readonly url: string;
   /** When the core stops waiting for the browser (epoch ms). */
   readonly expiresAt: number;
+  /** 'loopback': the browser comes back by itself; 'final-page': ask for the final page's address. */
+  readonly returnVia: 'loopback' | 'final-page';
 }
 
 export interface CommandOutputs {
@@ -152,6 +159,7 @@ export interface CommandOutputs {
   'accounts:add': AccountSummary;
   'accounts:startSso': SsoStart;
   'accounts:ssoStatus': SsoStatus;
+  'accounts:ssoRedirect': null;
   'accounts:cancelSso': null;
   'accounts:remove': null;
   'accounts:reconnect': null;

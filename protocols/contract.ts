@@ -32,7 +32,8 @@ export type Credentials =
   | { readonly kind: 'password'; readonly password: string; readonly otp?: string }
   | { readonly kind: 'token'; readonly token: string }
   /**
-   * A one-time token from a browser sign-in (SSO, see SsoFeature): Matrix `loginToken`. connect()
+   * A one-time token from a browser sign-in (SSO, see SsoFeature): Matrix `loginToken`, Mattermost
+   * `MMAUTHTOKEN`, Rocket.Chat the {credentialToken, credentialSecret} of its final page. connect()
    * trades it for a session and returns that as `renewedCredentials`; it is never stored.
    */
   | { readonly kind: 'sso-token'; readonly token: string };
@@ -69,6 +70,11 @@ export interface ConnectResult {
   /** The account's own id on the server, e.g. the bare JID. */
   readonly selfId: string;
   readonly selfName: string;
+  /**
+   * The account's address as users write it, when selfId is an internal id (Mattermost and
+   * Rocket.Chat user ids): `username@host`. Names an account that signed in through SSO.
+   */
+  readonly address?: string;
   /** Credentials to keep instead of the password, when the protocol issues a token. */
   readonly renewedCredentials?: Credentials;
 }
@@ -284,6 +290,19 @@ export interface SsoFeature {
   loginUrl(redirectUrl: string, providerId?: string): Promise<string>;
   /** Name of the query parameter that carries the one-time token back (Matrix: `loginToken`). */
   readonly tokenParam: string;
+  /**
+   * How the sign-in comes back (default 'loopback'):
+   * - 'loopback': the server redirects the browser to `redirectUrl` (http://127.0.0.1:port/…) with
+   *   `?{tokenParam}=…` (Matrix; Mattermost once its admin allows that address, see its README).
+   * - 'final-page': the server ends on a page of its own whose address carries the result
+   *   (Rocket.Chat's Meteor OAuth, in the #fragment). The app hands that address to the core
+   *   (accounts:ssoRedirect); `redirectUrl` is not used.
+   */
+  readonly returnVia?: 'loopback' | 'final-page';
+  /** 'final-page': the address the result page starts with (e.g. `https://chat.agency.se/_oauth/`). */
+  finalPagePrefix?(): string;
+  /** 'final-page': the one-time credential in that page's address, or null when it has none. */
+  tokenFromUrl?(url: URL): string | null;
 }
 
 export interface EncryptionStatus {

@@ -186,6 +186,10 @@ export class Core implements CoreApi {
     'accounts:add': (i) => this.addAccount(i),
     'accounts:startSso': (i) => this.startSso(i),
     'accounts:ssoStatus': async ({ ssoId }) => this.sso.status(ssoId),
+    'accounts:ssoRedirect': async ({ ssoId, url }) => {
+      this.sso.redirect(ssoId, url);
+      return null;
+    },
     'accounts:cancelSso': async ({ ssoId }) => {
       this.sso.cancel(ssoId);
       return null;
@@ -408,8 +412,9 @@ export class Core implements CoreApi {
     };
     let result = await connectOnce(rt, credentials);
     if (!named) {
-      id = accountIdFor(n.protocol, result.selfId, n.serviceUrl);
-      row = { ...row, id, address: result.selfId, server: serverOf(result.selfId, n.serviceUrl) };
+      const address = result.address ?? result.selfId;
+      id = accountIdFor(n.protocol, address, n.serviceUrl);
+      row = { ...row, id, address, server: serverOf(address, n.serviceUrl) };
       if (!this.accounts.has(id) && result.renewedCredentials && result.renewedCredentials.kind !== 'sso-token') {
         // Hand the storage (e.g. the new device's encryption keys) to the final id, then resume
         // the same session from it: same device, same keys.

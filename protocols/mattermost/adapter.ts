@@ -164,7 +164,7 @@ export class MattermostAdapter implements ProtocolAdapter {
       this.enqueue(gen, () => this.refreshPresence(gen));
       this.phase = 'connected';
       this.emit({ type: 'connection', state: 'connected' });
-      return { selfId: me.id, selfName: displayName(me), ...(renewed ? { renewedCredentials: renewed } : {}) };
+      return { selfId: me.id, selfName: displayName(me), address: `${me.username}@${new URL(addr.baseUrl).host}`, ...(renewed ? { renewedCredentials: renewed } : {}) };
     } catch (e) {
       const err = e instanceof AppError ? e : e instanceof SchemaError ? new AppError('invalid_input', e.message) : new AppError('unknown', String(e), { cause: e });
       if (gen === this.gen) {

@@ -217,7 +217,10 @@ export class RocketChatAdapter implements ProtocolAdapter {
       if (this.gen !== gen || this.session !== session || !ddp.isOpen) throw new AppError('network', 'connection lost during setup');
       this.phase = 'connected';
       this.emit({ type: 'connection', state: 'connected' });
-      return { selfId: login.userId, selfName: login.username, ...(login.renewed ? { renewedCredentials: login.renewed } : {}) };
+      return {
+        selfId: login.userId, selfName: login.username, address: `${login.username}@${new URL(this.baseUrl()).host}`,
+        ...(login.renewed ? { renewedCredentials: login.renewed } : {}),
+      };
     } catch (e) {
       const err = opts.signal?.aborted ? new AppError('network', 'connect aborted') : e instanceof AppError ? e : errorFromDdp(e, 'connect');
       if (this.gen === gen) {

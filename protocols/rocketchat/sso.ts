@@ -2,8 +2,9 @@
 // `state`, and the server's /_oauth/<service> page hands back {credentialToken, credentialSecret}
 // (for "Cordova" clients in location.hash as JSON). Logging in takes both values:
 // {oauth: {credentialToken, credentialSecret}}. The server never redirects to a loopback URL
-// (Meteor checks redirectUrl against its own origin), so the core must capture the final page in
-// an embedded window rather than with a loopback listener; see README.md for the contract change.
+// (Meteor checks redirectUrl against its own origin), so this feature says returnVia 'final-page':
+// the app hands the core the final page's address (pasted by the user, or caught by the desktop
+// shell) and tokenFromUrl reads the credentials from its #fragment.
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../common/errors';
 import type { SsoFeature, SsoProvider } from '../contract';
@@ -41,7 +42,20 @@ export function parseSsoToken(token: string): OAuthCredential {
 
 export function createSso(rest: () => RestClient): SsoFeature {
   return {
+    // Unused: the result comes back on the server's own final page (returnVia), not as a query.
     tokenParam: 'credentialSecret',
+    returnVia: 'final-page',
+    finalPagePrefix: () => `${rest().baseUrl}/_oauth/`,
+    tokenFromUrl(url: URL): string | null {
+      const hash = url.hash.replace(/^#/, '');
+      if (hash === '') return null;
+      try {
+        parseSsoToken(hash);
+        return hash;
+      } catch {
+        return null;
+      }
+    },
     async providers(): Promise<readonly SsoProvider[]> {
       const s = await rest().get('settings.oauth', {}, oauthSettings);
       const list = s.services.filter((x) => x.custom && x.serverURL && x.authorizePath);

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Patch, SsoFailure, SsoStart, SsoStatus } from '../../../common/api';
 import { AppError, toErrorDto } from '../../../common/errors';
 import type { AccountSummary } from '../../../common/model';
-import type { Credentials, ProtocolAdapter } from '../../../protocols/contract';
+import type { Credentials, ProtocolAdapter, SsoFeature } from '../../../protocols/contract';
 import type { CoreLogger } from '../clock';
 import { startLoopbackRedirect } from './loopback';
 import type { LoopbackRedirect } from './loopback';
@@ -29,7 +29,17 @@ export interface SsoHost {
 interface Attempt {
   status: SsoStatus;
   listener: LoopbackRedirect | null;
+  /** 'final-page' sign-ins: where the result page is and how to read it; the timer ends the wait. */
+  finalPage: FinalPage | null;
   finishedAt: number | null;
+}
+
+interface FinalPage {
+  readonly prefix: string;
+  readonly read: (url: URL) => string | null;
+  readonly deliver: (token: string | null) => void;
+  /** Stop waiting without a result (cancelled, app closing). */
+  readonly abandon: (failure: SsoFailure, message: string) => void;
 }
 
 export class SsoLogins {
@@ -52,6 +62,7 @@ export class SsoLogins {
       if (providerId !== undefined && providers.length > 0 && !providers.some((p) => p.id === providerId)) {
         throw new AppError('invalid_input', 'The server does not offer that identity provider');
       }
+      if (sso.returnVia === 'final-page') return await this.startFinalPage(host, sso, providerId, complete);
       const tokenParam = sso.tokenParam;
       const listener = await startLoopbackRedirect({ timeoutMs: this.timeoutMs, accept: (q) => (q.get(tokenParam) ?? '') !== '' });
       let url: string;
@@ -62,18 +73,69 @@ export class SsoLogins {
         throw e;
       }
       const ssoId = randomUUID();
-      const attempt: Attempt = { status: { ssoId, state: 'waiting' }, listener, finishedAt: null };
+      const attempt: Attempt = { status: { ssoId, state: 'waiting' }, listener, finalPage: null, finishedAt: null };
       this.attempts.set(ssoId, attempt);
       host.log.info('sso: waiting for the browser', { ssoId, protocol: adapter.protocol });
       listener.result.then(
         (params) => void this.redirected(host, attempt, params.get(tokenParam), complete),
         (e: unknown) => this.finish(host, attempt, failureOf(e), toErrorDto(e)),
       );
-      return { ssoId, url, expiresAt: host.now() + this.timeoutMs };
+      return { ssoId, url, expiresAt: host.now() + this.timeoutMs, returnVia: 'loopback' };
     } finally {
       // The throwaway adapter only answered discovery questions; the account gets its own.
       await adapter.disconnect().catch(() => undefined);
     }
+  }
+
+  /**
+   * A server that ends the sign-in on a page of its own (Rocket.Chat): nothing to listen on; the
+   * app hands us that page's address (redirect()). Only an address under the adapter's prefix is
+   * read, so a pasted link elsewhere can never be taken for a sign-in.
+   */
+  private async startFinalPage(host: SsoHost, sso: SsoFeature, providerId: string | undefined, complete: (c: Credentials) => Promise<AccountSummary>): Promise<SsoStart> {
+    if (!sso.finalPagePrefix || !sso.tokenFromUrl) throw new AppError('unsupported', 'The adapter cannot read this server\'s sign-in result');
+    const prefix = sso.finalPagePrefix();
+    const read = sso.tokenFromUrl.bind(sso);
+    const url = checkBrowserUrl(await sso.loginUrl('', providerId));
+    const ssoId = randomUUID();
+    const attempt: Attempt = { status: { ssoId, state: 'waiting' }, listener: null, finalPage: null, finishedAt: null };
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      clearTimeout(timer);
+      return true;
+    };
+    const abandon = (failure: SsoFailure, message: string): void => {
+      if (settle()) this.finish(host, attempt, failure, { kind: failure === 'timeout' ? 'timeout' : 'conflict', message, fatal: false });
+    };
+    const timer = setTimeout(() => abandon('timeout', 'No sign-in result in time'), this.timeoutMs);
+    const deliver = (token: string | null): void => {
+      if (settle()) void this.redirected(host, attempt, token, complete);
+    };
+    attempt.finalPage = { prefix, read, deliver, abandon };
+    this.attempts.set(ssoId, attempt);
+    host.log.info('sso: waiting for the final page', { ssoId });
+    return { ssoId, url, expiresAt: host.now() + this.timeoutMs, returnVia: 'final-page' };
+  }
+
+  /** accounts:ssoRedirect: the address a 'final-page' sign-in ended on. */
+  redirect(ssoId: string, raw: string): void {
+    const a = this.attempts.get(ssoId);
+    if (!a) throw new AppError('not_found', 'No such sign-in');
+    const page = a.finalPage;
+    if (!page) throw new AppError('invalid_input', 'This sign-in comes back to the app by itself');
+    if (a.status.state !== 'waiting') throw new AppError('conflict', 'This sign-in is already finished');
+    let url: URL;
+    try {
+      url = new URL(raw.trim());
+    } catch {
+      throw new AppError('invalid_input', 'That is not the address of a web page');
+    }
+    if (!url.href.startsWith(page.prefix)) throw new AppError('invalid_input', 'That is not the sign-in page of this server');
+    const token = page.read(url);
+    if (token === null || token === '') throw new AppError('invalid_input', 'That page holds no sign-in result; copy the address of the page shown after signing in');
+    page.deliver(token);
   }
 
   status(ssoId: string): SsoStatus {
@@ -86,12 +148,17 @@ export class SsoLogins {
     const a = this.attempts.get(ssoId);
     if (!a) throw new AppError('not_found', 'No such sign-in');
     // Once the token arrived, the account is being created; cancelling can no longer stop that.
-    if (a.status.state === 'waiting') a.listener?.close(new AppError('conflict', 'The sign-in was cancelled'));
+    if (a.status.state !== 'waiting') return;
+    a.listener?.close(new AppError('conflict', 'The sign-in was cancelled'));
+    a.finalPage?.abandon('cancelled', 'The sign-in was cancelled');
   }
 
   closeAll(): void {
     this.closed = true;
-    for (const a of this.attempts.values()) a.listener?.close(new AppError('conflict', 'The app is shutting down'));
+    for (const a of this.attempts.values()) {
+      a.listener?.close(new AppError('conflict', 'The app is shutting down'));
+      a.finalPage?.abandon('cancelled', 'The app is shutting down');
+    }
   }
 
   private async redirected(host: SsoHost, attempt: Attempt, token: string | null, complete: (c: Credentials) => Promise<AccountSummary>): Promise<void> {

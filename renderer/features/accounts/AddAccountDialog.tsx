@@ -171,8 +171,8 @@ export function AddAccountDialog({ onClose }: { readonly onClose: () => void }):
         </details>
         {invalid ? <p className="error" role="alert" id={ids.err}>{t(protocol === 'matrix' ? 'addAccount.invalidAddressMatrix' : 'addAccount.invalidAddress')}</p> : <ErrorText error={error} id={ids.err} />}
         {busy ? <p role="status" className="progress"><IconSpinner /> {t('addAccount.connecting')}</p> : null}
-        {protocol === 'matrix' && enabled.includes('matrix') ? (
-          <SsoSignIn address={address} serviceUrl={serviceUrl} allowPlaintext={allowPlaintext} disabled={busy} onBusyChange={setSsoBusy} onDone={ssoDone} />
+        {protocol !== 'xmpp' && enabled.includes(protocol) ? (
+          <SsoSignIn key={protocol} protocol={protocol} address={address} serviceUrl={serviceUrl} allowPlaintext={allowPlaintext} disabled={busy} onBusyChange={setSsoBusy} onDone={ssoDone} />
         ) : null}
         <div className="dialog-actions">
           <button type="button" onClick={onClose}>{t('common.cancel')}</button>

@@ -24,7 +24,7 @@ afterEach(() => {
 
 async function openMatrixDialog(lang: 'en' | 'sv' = 'en'): Promise<{ api: FakeApi; store: ReturnType<typeof createChatStore> }> {
   const api = fakeApi({ locale: lang });
-  api.on('accounts:startSso', () => ({ ssoId: 'sso-1', url: URL_, expiresAt: Date.now() + 300_000 }));
+  api.on('accounts:startSso', () => ({ ssoId: 'sso-1', url: URL_, expiresAt: Date.now() + 300_000, returnVia: 'loopback' }));
   api.on('accounts:ssoStatus', () => ({ ssoId: 'sso-1', state: 'waiting' }));
   const store = createChatStore({ view: { locale: lang } });
   await renderApp(api, store);
@@ -48,7 +48,36 @@ const push = async (api: FakeApi, status: SsoStatus): Promise<void> => {
 };
 
 describe('Add account: SSO sign-in', () => {
-  it('is offered for Matrix only, in both languages', async () => {
+  it('Rocket.Chat: asks for the final page address, shows why a wrong one is refused, and sends the right one', async () => {
+    const api = fakeApi({ protocols: ['xmpp', 'matrix', 'mattermost', 'rocketchat'] });
+    api.on('accounts:startSso', () => ({ ssoId: 'sso-rc', url: 'https://chat.kommun.se/idp/authorize?x=1', expiresAt: Date.now() + 300_000, returnVia: 'final-page' }));
+    api.on('accounts:ssoStatus', () => ({ ssoId: 'sso-rc', state: 'waiting' }));
+    api.fail('accounts:ssoRedirect', { kind: 'invalid_input', message: 'That is not the sign-in page of this server', fatal: false });
+    await renderApp(api);
+    fireEvent.click(screen.getByRole('button', { name: 'Add account' }));
+    fireEvent.change(screen.getByLabelText(/^Chat system/), { target: { value: 'rocketchat' } });
+    fireEvent.change(screen.getByRole('textbox', { name: /^Address/ }), { target: { value: 'chat.kommun.se' } });
+    await clickSso();
+    expect(api.callsOf('accounts:startSso')).toEqual([{ protocol: 'rocketchat', address: 'chat.kommun.se' }]);
+    expect(openSpy).toHaveBeenCalledWith('https://chat.kommun.se/idp/authorize?x=1', '_blank', 'noopener,noreferrer');
+    expect(screen.getByText(/copy the address of that page/u)).toBeTruthy();
+    const field = screen.getByLabelText('Address of the page after signing in');
+    fireEvent.change(field, { target: { value: 'https://evil.example/' } });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Finish sign-in' })));
+    await flush();
+    expect(field.getAttribute('aria-invalid')).toBe('true');
+    expect(screen.getByRole('alert').textContent).toBeTruthy();
+    api.on('accounts:ssoRedirect', () => null);
+    const good = 'https://chat.kommun.se/_oauth/idp?code=1#%7B%22credentialToken%22%3A%22a%22%7D';
+    fireEvent.change(field, { target: { value: good } });
+    await act(async () => fireEvent.keyDown(field, { key: 'Enter' }));
+    await flush();
+    expect(api.callsOf('accounts:ssoRedirect').at(-1)).toEqual({ ssoId: 'sso-rc', url: good });
+    await push(api, { ssoId: 'sso-rc', state: 'done', account: account({ id: 'rc1', protocol: 'rocketchat', label: 'pia@chat.kommun.se' }) });
+    expect(screen.queryByRole('dialog')).toBeNull();
+  });
+
+  it('is offered for every protocol but XMPP, in both languages', async () => {
     const api = fakeApi({ locale: 'sv' });
     await renderApp(api, createChatStore({ view: { locale: 'sv' } }));
     fireEvent.click(screen.getByRole('button', { name: 'Lägg till konto' }));
