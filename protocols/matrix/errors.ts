@@ -2,12 +2,9 @@
 import { ConnectionError, HTTPError, MatrixError } from 'matrix-js-sdk';
 import { AppError } from '../../common/errors';
 import type { ErrorKind } from '../../common/errors';
+import { causeCode, causeMessage, certificateProblem, isCertificateCode } from '../base/net-errors';
 
-const CERT_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_UNTRUSTED', 'CERT_REVOKED', 'CERT_SIGNATURE_FAILURE',
-]);
+export { certificateProblem, isCertificateCode };
 
 const ERRCODE_KINDS: Record<string, ErrorKind> = {
   M_UNKNOWN_TOKEN: 'auth',
@@ -27,55 +24,6 @@ const ERRCODE_KINDS: Record<string, ErrorKind> = {
   M_USER_IN_USE: 'conflict',
   M_RESOURCE_LIMIT_EXCEEDED: 'server',
 };
-
-/** The innermost error code of a fetch failure (fetch wraps the socket error in `cause`). */
-function causeCode(e: unknown): string {
-  for (let cur = e, depth = 0; cur && typeof cur === 'object' && depth < 5; depth++) {
-    const code = (cur as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    cur = (cur as { cause?: unknown }).cause;
-  }
-  return '';
-}
-
-/** The innermost error message of a fetch failure ("unable to verify the first certificate"). */
-function causeMessage(e: unknown): string {
-  let msg = '';
-  for (let cur = e, depth = 0; cur && typeof cur === 'object' && depth < 5; depth++) {
-    const m = (cur as { message?: unknown }).message;
-    if (typeof m === 'string' && m) msg = m;
-    cur = (cur as { cause?: unknown }).cause;
-  }
-  return msg;
-}
-
-export function isCertificateCode(code: string): boolean {
-  return CERT_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_');
-}
-
-/** What a TLS verification code means for the user (the UI translates by kind; this is the detail). */
-export function certificateProblem(code: string): string {
-  switch (code) {
-    case 'CERT_HAS_EXPIRED':
-      return "the server's TLS certificate has expired";
-    case 'CERT_NOT_YET_VALID':
-      return "the server's TLS certificate is not valid yet";
-    case 'ERR_TLS_CERT_ALTNAME_INVALID':
-      return "the server's TLS certificate is for another host name";
-    case 'CERT_REVOKED':
-      return "the server's TLS certificate was revoked";
-    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
-    case 'SELF_SIGNED_CERT_IN_CHAIN':
-    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
-    case 'UNABLE_TO_GET_ISSUER_CERT':
-    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
-    case 'CERT_UNTRUSTED':
-    case 'CERT_SIGNATURE_FAILURE':
-      return "the server's TLS certificate is not signed by a trusted certificate authority (add the organisation's CA to the account's trusted certificates)";
-    default:
-      return 'the TLS connection to the server failed';
-  }
-}
 
 function fromCause(e: unknown, msg: string): AppError {
   if (e instanceof AppError) return e; // already decided by our fetch (http.ts: an unreadable trusted CA)

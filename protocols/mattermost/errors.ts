@@ -3,6 +3,7 @@
 // (server/channels/app/ratelimit.go). The error *id* decides second-factor prompts, not the
 // status: servers answer a missing MFA code with 400 or 401 depending on the version.
 import { AppError } from '../../common/errors';
+import { certificateError } from '../base/net-errors';
 
 /** Ids that mean "ask the user for the MFA code" (webapp login.tsx, mobile mfaExpectedErrors). */
 const MFA_IDS = new Set(['mfa.validate_token.authenticate.app_error', 'ent.mfa.validate_token.authenticate.app_error', 'api.user.check_user_mfa.bad_code.app_error']);
@@ -47,14 +48,13 @@ export function httpError(status: number, bodyText: string, get: (name: string) 
   return new AppError('unknown', detail);
 }
 
-const CERT_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME|ALTNAME/;
-
 /** A thrown fetch/WebSocket failure (no HTTP answer). */
 export function networkError(e: unknown, what: string): AppError {
   if (e instanceof AppError) return e;
   const code = errorCode(e);
   if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) return new AppError('timeout', `${what}: timed out`, { cause: e });
-  if (code && CERT_CODES.test(code)) return new AppError('certificate', `${what}: ${code}`, { cause: e });
+  const cert = certificateError(e, what);
+  if (cert) return cert;
   return new AppError('network', `${what}: ${code ?? (e instanceof Error ? e.message : String(e))}`, { cause: e });
 }
 

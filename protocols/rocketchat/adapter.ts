@@ -13,6 +13,11 @@ import { BoundedMap } from '../base/bounded';
 import { EventHub } from '../base/emitter';
 import { guessMime, sanitizeFileName } from '../base/filenames';
 import { DdpClient } from './ddp';
+import type { SocketLike } from './ddp';
+import { rootCertificates } from 'node:tls';
+import { WebSocket as WsWebSocket } from 'ws';
+import { fetchTrusting, parseTrustedCas } from '../base/tls-fetch';
+import type { TrustingFetch } from '../base/tls-fetch';
 import { errorFromDdp } from './errors';
 import { baseUrlFor, messageIdFor, parseAddress, usernameOf, websocketUrl } from './ids';
 import type { ParsedAddress } from './ids';
@@ -115,8 +120,25 @@ export class RocketChatAdapter implements ProtocolAdapter {
     throw this.addressError ?? new AppError('invalid_input', 'no address');
   }
 
+  /**
+   * The organisation's extra CAs (AccountConfig.trustedCaPem) for REST and the DDP socket alike:
+   * base/tls-fetch and `ws` take a CA list; without one, the global fetch and WebSocket.
+   */
+  private network(): { readonly fetch?: typeof fetch; readonly createSocket?: (url: string) => SocketLike } {
+    const cas = parseTrustedCas(this.config.trustedCaPem);
+    if (cas.length === 0) return {};
+    this.trusting ??= fetchTrusting(cas);
+    return {
+      fetch: this.trusting.fetch,
+      createSocket: (url) => new WsWebSocket(url, { ca: [...rootCertificates, ...cas], maxPayload: 16 * 1024 * 1024 }) as unknown as SocketLike,
+    };
+  }
+  private trusting: TrustingFetch | null = null;
+
   private newRest(base: string): RestClient {
+    const net = this.network();
     return new RestClient(base, {
+      ...(net.fetch ? { fetch: net.fetch } : {}),
       now: () => this.ctx.now(),
       onMalformed: (detail) => this.emit({ type: 'malformed', detail }),
       onUnauthorized: (e) => this.sessionLost(e),
@@ -176,8 +198,10 @@ export class RocketChatAdapter implements ProtocolAdapter {
       if (opts.signal?.aborted) throw new AppError('network', 'connect aborted');
       rest.setAuth(login.userId, login.token);
       this.tracker.loadSync(opts.syncState);
+      const { createSocket } = this.network();
       const ddp = new DdpClient({
         url: websocketUrl(base),
+        ...(createSocket ? { createSocket } : {}),
         onChanged: (collection, eventName, args) => {
           if (this.gen === gen) this.onStream(collection, eventName, args);
         },

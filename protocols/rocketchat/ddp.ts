@@ -5,6 +5,7 @@
 // README.md); DDP is small and this keeps the failure modes (timeouts, bounded pending calls,
 // malformed frames) under our control.
 import { AppError } from '../../common/errors';
+import { certificateError } from '../base/net-errors';
 
 /** The part of the WHATWG WebSocket this client uses; a fake can stand in for unit tests. */
 export interface SocketLike {
@@ -108,7 +109,8 @@ export class DdpClient {
         reject(e);
       };
       socket.onopen = () => socket.send(JSON.stringify({ msg: 'connect', version: '1', support: ['1'] }));
-      socket.onerror = () => fail(new AppError('network', 'WebSocket error'));
+      // `ws` passes the socket or TLS error along (ev.error): an untrusted certificate says so.
+      socket.onerror = (ev) => fail(certificateError((ev as { error?: unknown } | null)?.error, 'WebSocket') ?? new AppError('network', 'WebSocket error'));
       socket.onclose = (ev) => fail(new AppError('network', `WebSocket closed during handshake (${ev.code})`));
       socket.onmessage = (ev) => {
         const f = this.parse(ev.data);

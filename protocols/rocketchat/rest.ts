@@ -5,12 +5,15 @@ import type { z } from 'zod';
 import { AppError } from '../../common/errors';
 import { errorFromResponse } from './errors';
 import type { RcErrorBody } from './errors';
+import { certificateError } from '../base/net-errors';
 
 export interface RestHooks {
   onMalformed(detail: string): void;
   /** A 401 on an authenticated call: the session is gone (token expired or revoked). */
   onUnauthorized(e: AppError): void;
   now(): number;
+  /** The account's fetch (extra trusted CAs); default the global fetch. */
+  readonly fetch?: typeof fetch;
 }
 
 const TIMEOUT_MS = 30_000;
@@ -73,7 +76,7 @@ export class RestClient {
   }
 
   private async fetchWithTimeout(url: string, init: RequestInit, what: string): Promise<Response> {
-    const attempt = (): Promise<Response> => fetch(url, {
+    const attempt = (): Promise<Response> => (this.hooks.fetch ?? fetch)(url, {
       ...init,
       headers: { ...this.authHeaders(), ...(init.headers as Record<string, string> | undefined) },
       signal: AbortSignal.timeout(TIMEOUT_MS),
@@ -91,6 +94,8 @@ export class RestClient {
       }
     } catch (e) {
       if (e instanceof Error && e.name === 'TimeoutError') throw new AppError('timeout', `${what} timed out`, { cause: e });
+      const cert = certificateError(e, what);
+      if (cert) throw cert;
       throw new AppError('network', `${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
   }
