@@ -263,9 +263,29 @@ export interface AvatarFeature {
    */
   fetch(locator: string, size: number): Promise<{ mime: string; data: Uint8Array }>;
 }
+/** A Jitsi meeting the user starts (issue 5): the core picks the server and an unguessable room. */
+export interface CallInvite {
+  /** https://<domain>/<room> (plus `?jwt=` when the server needs a token). */
+  readonly url: string;
+  readonly domain: string;
+  /** ≥ 128 bits of randomness. */
+  readonly room: string;
+  readonly title?: string;
+  /** Whether to start with video (false: audio only). */
+  readonly video: boolean;
+}
+
 export interface MeetingFeature {
   /** The URL to join the call a message announced (e.g. Rocket.Chat `video-conference.join`). */
-  joinUrl(conversationId: string, message: { id: string; refs: NativeRefs }): Promise<string>;
+  joinUrl?(conversationId: string, message: { id: string; refs: NativeRefs }): Promise<string>;
+  /**
+   * Invite the conversation to a call in the protocol's native form, with the plain link as
+   * fallback in the text (protocols.md B.2): Matrix a Jitsi widget state event plus a message;
+   * Mattermost a `custom_jitsi` post; Rocket.Chat the server's own video conference when it offers
+   * one; XMPP a message with the link, XEP-0066 oob and an XEP-0482 invite. Resolves with the URL
+   * the caller joins (on Rocket.Chat the server's conference, otherwise `call.url`).
+   */
+  invite?(conversationId: string, call: CallInvite): Promise<{ readonly joinUrl: string }>;
 }
 export interface DirectFeature {
   /** Open (or find) a 1:1 conversation with the address. */

@@ -828,8 +828,9 @@ export class Core implements CoreApi {
     if (url === null) {
       const rt = this.runtime(conv.account_id);
       const adapter = this.connectedAdapter(rt);
-      if (!adapter.meetings || msg.native_id === null) throw new AppError('unsupported', `${rt.row.protocol} accounts cannot join this call here`);
-      url = await adapter.meetings.joinUrl(conv.native_id, { id: msg.native_id, refs: refsOf(msg) });
+      const joinUrl = adapter.meetings?.joinUrl?.bind(adapter.meetings);
+      if (!joinUrl || msg.native_id === null) throw new AppError('unsupported', `${rt.row.protocol} accounts cannot join this call here`);
+      url = await joinUrl(conv.native_id, { id: msg.native_id, refs: refsOf(msg) });
     }
     const safe = safeMeetingUrl(url);
     if (safe === null) throw new AppError('forbidden', 'The call link is not a safe https address');
