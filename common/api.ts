@@ -15,6 +15,8 @@ import type {
   MessageView,
   SearchHit,
   OwnPresenceState,
+  PersonSuggestion,
+  PersonView,
 } from './model';
 import type { AccountId, ConversationId, MessageId, ProtocolId } from './ids';
 import type { AppErrorDto, ErrorKind } from './errors';
@@ -83,10 +85,23 @@ export const commands = {
   'read:mark': z.object({ conversationId: id }),
   'typing:set': z.object({ conversationId: id, typing: z.boolean() }),
   'presence:set': z.object({ state: z.enum(OWN_PRESENCE_STATES), statusText: z.string().max(200).optional() }),
+  /** One account's own presence instead of the one for all accounts; state null removes it. */
+  'presence:setForAccount': z.object({ accountId: id, state: z.enum(OWN_PRESENCE_STATES).nullable(), statusText: z.string().max(200).optional() }),
+  /** The user went idle (no input for a while) or came back: "available" shows as away meanwhile. */
+  'presence:idle': z.object({ idle: z.boolean() }),
   'contacts:list': z.object({}),
   'contacts:add': z.object({ accountId: id, address: z.string().min(3).max(320), name: z.string().max(200).optional() }),
   'contacts:respond': z.object({ accountId: id, address: z.string().min(3).max(320), accept: z.boolean() }),
   'contacts:remove': z.object({ accountId: id, address: z.string().min(3).max(320) }),
+  /** People: one entry per person across accounts (main/core/people). */
+  'people:list': z.object({}),
+  'people:suggestions': z.object({}),
+  'people:merge': z.object({ personIds: z.array(id).min(2).max(20) }),
+  /** Take one address out of a person into a person of its own. */
+  'people:split': z.object({ personId: id, accountId: id, address: z.string().min(1).max(320) }),
+  'people:rename': z.object({ personId: id, name: z.string().trim().min(1).max(200) }),
+  /** "Not the same person": the suggestion is not made again. */
+  'people:dismissSuggestion': z.object({ suggestionId: id }),
   'room:create': z.object({
     accountId: id,
     name: z.string().min(1).max(200),
@@ -102,6 +117,10 @@ export const commands = {
     dataBase64: z.string().max(Math.ceil((MAX_UPLOAD_BYTES * 4) / 3) + 4),
   }),
   'file:download': z.object({ conversationId: id, messageId: id, attachmentId: id }),
+  /** Start a call in a conversation (Jitsi on the organisation's server); returns where to join. */
+  'call:start': z.object({ conversationId: id, video: z.boolean().optional() }),
+  /** The user's own meeting server for an account; null removes it (policy still wins). */
+  'accounts:setMeetingServer': z.object({ accountId: id, domain: z.string().min(1).max(260).nullable(), requiresToken: z.boolean().optional() }),
   /** The link to join the call a message announced (checked: https, no look-alike host). */
   'meeting:join': z.object({ conversationId: id, messageId: id }),
   /** A conversation's or member's picture (`avatar` from ConversationSummary / MemberView). */
@@ -177,10 +196,18 @@ export interface CommandOutputs {
   'read:mark': null;
   'typing:set': null;
   'presence:set': null;
+  'presence:setForAccount': null;
+  'presence:idle': null;
   'contacts:list': readonly ContactView[];
   'contacts:add': null;
   'contacts:respond': null;
   'contacts:remove': null;
+  'people:list': readonly PersonView[];
+  'people:suggestions': readonly PersonSuggestion[];
+  'people:merge': PersonView;
+  'people:split': PersonView;
+  'people:rename': PersonView;
+  'people:dismissSuggestion': null;
   'room:create': ConversationSummary;
   'room:join': ConversationSummary;
   'room:leave': null;
@@ -189,6 +216,8 @@ export interface CommandOutputs {
   'file:download': FileData;
   'avatar:get': { readonly mime: string; readonly dataBase64: string };
   'meeting:join': { readonly url: string };
+  'call:start': { readonly url: string };
+  'accounts:setMeetingServer': null;
   'encryption:status': EncryptionStatusView;
   /** Shown once for the user to write down; the app keeps no copy. */
   'encryption:setupRecovery': { readonly recoveryKey: string };
@@ -205,6 +234,8 @@ export type Patch =
   | { readonly type: 'messages.removed'; readonly conversationId: ConversationId; readonly ids: readonly MessageId[] }
   | { readonly type: 'contact'; readonly contact: ContactView }
   | { readonly type: 'contact.removed'; readonly contactId: string }
+  | { readonly type: 'person'; readonly person: PersonView }
+  | { readonly type: 'person.removed'; readonly personId: string }
   | { readonly type: 'presence.own'; readonly state: OwnPresenceState; readonly statusText: string }
   /** A browser sign-in changed state (accounts:startSso). */
   | { readonly type: 'sso'; readonly status: SsoStatus }
@@ -216,7 +247,9 @@ export type NoticeCode =
   | 'room-invite'
   | 'message-failed'
   | 'malformed-input'
-  | 'account-error';
+  | 'account-error'
+  /** Someone invited the user to a call (params: accountId, conversationId, messageId, system, from). */
+  | 'meeting-invite';
 
 export type IpcResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: AppErrorDto };
 

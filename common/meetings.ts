@@ -2,6 +2,12 @@
 // returned) and the renderer (again, before opening). Only https, no credentials in the URL, and
 // a host name that is plain ASCII: look-alike (IDN) hosts such as "jіtsi" with a Cyrillic i are
 // refused rather than shown as a trustworthy Join button.
+/**
+ * The window name the UI opens embeddable (Jitsi) meetings with: the desktop shell shows them in
+ * its meeting window (main/electron/meeting-window.ts); any other window.open goes to the browser.
+ */
+export const MEETING_WINDOW_NAME = 'samverka-meeting';
+
 export function safeMeetingUrl(raw: string): string | null {
   if (raw.length > 2048) return null;
   let u: URL;

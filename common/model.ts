@@ -65,7 +65,10 @@ export interface AccountSummary {
   readonly attempt: number;
   readonly nextRetryAt: number | null;
   readonly capabilities: Capabilities;
+  /** What this account shows others now (the chosen state, the account's override, or away when idle). */
   readonly ownPresence: PresenceState;
+  /** This account's own presence instead of the one set for all accounts, or null. */
+  readonly presenceOverride: OwnPresenceState | null;
 }
 
 export type ConversationKind = 'direct' | 'group';
@@ -202,4 +205,49 @@ export interface FileData {
   readonly name: string;
   readonly mime: string;
   readonly dataBase64: string;
+}
+
+/** One address of a person: a contact or direct-chat peer on one of the user's accounts. */
+export interface PersonAddressView {
+  readonly accountId: AccountId;
+  readonly protocol: ProtocolId;
+  readonly address: string;
+  /** The name this account knows the address by (roster name, chat title), else the address. */
+  readonly name: string;
+  /** The organisation the address belongs to: its server/domain, e.g. "agency-b.se". */
+  readonly agency: string;
+  /** The domain is (a subdomain of) the domain of one of the user's own accounts. */
+  readonly internal: boolean;
+  readonly presence: PresenceState;
+  readonly statusText: string;
+  /** The direct conversation with this address on this account, if one exists. */
+  readonly conversationId: ConversationId | null;
+}
+
+/**
+ * A person across accounts: one or more addresses the user (or a reliable signal) joined. Merging
+ * never changes where a message goes: every chat is started with one explicit address.
+ */
+export interface PersonView {
+  readonly id: string;
+  readonly name: string;
+  /** The best presence of any address (available > dnd > away > xa > offline > unknown). */
+  readonly presence: PresenceState;
+  /** The address the presence comes from, or null when none reported any. */
+  readonly presenceFrom: { readonly accountId: AccountId; readonly address: string } | null;
+  readonly statusText: string;
+  /** When any address last reported presence (epoch ms), or null when unknown. */
+  readonly lastActiveAt: number | null;
+  /** Internal if any address is. */
+  readonly internal: boolean;
+  readonly addresses: readonly PersonAddressView[];
+}
+
+export type PersonSuggestionReason = 'same-email' | 'same-user-same-domain';
+
+/** People who may be the same person; the user merges them or says they are not. */
+export interface PersonSuggestion {
+  readonly id: string;
+  readonly personIds: readonly string[];
+  readonly reason: PersonSuggestionReason;
 }

@@ -90,6 +90,12 @@ export interface ConversationInfo {
   readonly encrypted?: boolean;
   /** Locator of the conversation's picture for `avatars.fetch` (Matrix: an mxc:// URI). */
   readonly avatar?: string;
+  /**
+   * Direct chats whose id is not the other person's address (Matrix room ids, Mattermost and
+   * Rocket.Chat channel ids): that address as users write it (@anna:agency.se, anna@chat.agency.se).
+   * It names the person in the one contact list and carries their presence.
+   */
+  readonly peer?: string;
 }
 
 /** The protocol's references to one message, kept by the core and handed back for edits etc. */

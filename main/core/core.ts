@@ -29,13 +29,19 @@ import { accountIdFor, contactIdFor, conversationIdFor } from './ids';
 import { Ingestor } from './ingest/ingestor';
 import { TypingTracker } from './ingest/typing-tracker';
 import { Outbox } from './outbox/outbox';
-import { PatchBatcher } from './patches/patch-batcher';
+import type { PatchBatcher } from './patches/patch-batcher';
+import { People } from './people/people';
+import { PersonPatchBatcher } from './people/person-patches';
 import { makeSnippet, queryTerms, toFtsQuery } from './search/fts-query';
 import { credentialsKey } from './secrets/file-secret-store';
 import type { AccountRow, ConversationRow, MessageRow } from './store/rows';
 import { Store } from './store/store';
 import { SsoLogins } from './sso/sso-logins';
 import { AvatarCache } from './avatars';
+import { detectMeeting } from '../../common/meeting-links';
+import { meetingJson } from './ingest/ingestor';
+import { CallPlanner, isMeetingDomain } from './meetings/call-planner';
+import type { MeetingServer } from './meetings/call-planner';
 import { safeMeetingUrl } from '../../common/meetings';
 import { attachmentsOf, contactView, conversationView, messageViews, parseJson, previewOf, previewOfRow, refsOf } from './views';
 
@@ -56,6 +62,8 @@ export interface CoreOptions {
   readonly version?: string;
   /** How long a browser sign-in (accounts:startSso) waits for the redirect; default 5 min. */
   readonly ssoTimeoutMs?: number;
+  /** Central configuration by IT: the organisation's meeting server wins over every account's. */
+  readonly policy?: { readonly meetingServer?: MeetingServer };
 }
 
 /** A validated new account before it connected (accounts:add, accounts:startSso). */
@@ -76,6 +84,10 @@ const SETTING_STATUS = 'ownStatusText';
 
 interface AccountSettings {
   capabilities?: Capabilities;
+  /** The user's own Jitsi server for calls from this account (accounts:setMeetingServer). */
+  meetingServer?: MeetingServer;
+  /** This account's own presence instead of the one for all accounts (presence:setForAccount). */
+  presence?: { state: OwnPresenceState; statusText: string };
 }
 
 export function createCore(opts: CoreOptions): Core {
@@ -88,9 +100,13 @@ export class Core implements CoreApi {
   private readonly log: CoreLogger;
   private readonly random: () => number;
   private readonly patches: PatchBatcher;
+  private readonly people: People;
   private readonly typing: TypingTracker;
   private readonly ingestor: Ingestor;
   private readonly avatars = new AvatarCache();
+  private readonly meetings: CallPlanner;
+  /** The user has been idle (presence:idle): "available" accounts show as away meanwhile. */
+  private idle = false;
   private readonly outbox: Outbox;
   private readonly accounts = new Map<string, AccountRuntime>();
   private readonly sso: SsoLogins;
@@ -101,8 +117,16 @@ export class Core implements CoreApi {
     this.scheduler = opts.scheduler ?? systemScheduler(opts.now);
     this.random = opts.random ?? Math.random;
     this.store = new Store(join(opts.profileDir, DB_FILE_NAME));
-    this.patches = new PatchBatcher(this.scheduler, this.log);
+    // People follow the contact and conversation patches (main/core/people/person-patches.ts).
+    this.people = new People(this.store, () => this.ingestor.flush());
+    this.patches = new PersonPatchBatcher(this.scheduler, this.log, this.people);
     this.sso = new SsoLogins(opts.ssoTimeoutMs);
+    this.meetings = new CallPlanner({
+      policy: opts.policy?.meetingServer,
+      accountSetting: (a) => this.accountSettings(a)?.meetingServer ?? null,
+      advertised: (a) => this.accounts.get(a)?.capabilities.meetingDomain ?? null,
+      allKnown: () => [...this.accounts.values()].flatMap((rt) => [rt.capabilities.meetingDomain, parseJson<AccountSettings>(rt.row.settings, {}).meetingServer?.domain]).filter((d): d is string => typeof d === 'string' && d !== ''),
+    });
     this.typing = new TypingTracker(this.scheduler, (c) => this.emitConversation(c));
     const emitters = {
       emitMessages: (c: string, ids: readonly string[]) => this.emitMessages(c, ids),
@@ -115,10 +139,16 @@ export class Core implements CoreApi {
       log: this.log,
       typing: this.typing,
       selfId: (a) => this.accounts.get(a)?.row.self_id ?? null,
+      jitsiHosts: () => this.meetings.knownJitsiHosts(),
+      silenced: (a) => {
+        const rt = this.accounts.get(a);
+        return rt !== undefined && this.effectivePresence(rt).state === 'dnd';
+      },
       emitContact: (a, address) => this.emitContact(a, address),
       ...emitters,
     });
     this.outbox = new Outbox({
+      meetingOf: (text) => meetingJson(detectMeeting(text, this.meetings.knownJitsiHosts()) ?? undefined),
       store: this.store,
       scheduler: this.scheduler,
       log: this.log,
@@ -261,6 +291,22 @@ export class Core implements CoreApi {
       return null;
     },
     'presence:set': (i) => this.setPresence(i.state, i.statusText ?? ''),
+    'presence:setForAccount': async ({ accountId, state, statusText }) => {
+      const rt = this.runtime(accountId);
+      const settings: AccountSettings = { ...parseJson<AccountSettings>(rt.row.settings, {}) };
+      if (state === null) delete settings.presence;
+      else settings.presence = { state, statusText: statusText ?? '' };
+      rt.row = { ...rt.row, settings: JSON.stringify(settings) };
+      this.store.updateAccountSettings(rt.row.id, rt.row.settings);
+      await this.applyPresence([rt]);
+      return null;
+    },
+    'presence:idle': async ({ idle }) => {
+      if (idle === this.idle) return null;
+      this.idle = idle;
+      await this.applyPresence([...this.accounts.values()]);
+      return null;
+    },
     'contacts:list': async () => {
       this.ingestor.flush();
       return this.store.listContacts().map(contactView);
@@ -289,6 +335,12 @@ export class Core implements CoreApi {
       }
       return null;
     },
+    'people:list': async () => this.people.list(),
+    'people:suggestions': async () => this.people.suggestions(),
+    'people:merge': async ({ personIds }) => this.people.merge(personIds),
+    'people:split': async ({ personId, accountId, address }) => this.people.split(personId, accountId, address),
+    'people:rename': async ({ personId, name }) => this.people.rename(personId, name),
+    'people:dismissSuggestion': async ({ suggestionId }) => this.people.dismissSuggestion(suggestionId),
     'contacts:remove': async ({ accountId, address }) => {
       await this.contactsFeature(accountId).remove(address);
       if (this.store.deleteContact(accountId, address)) this.patches.push({ type: 'contact.removed', contactId: contactIdFor(accountId, address) });
@@ -317,6 +369,17 @@ export class Core implements CoreApi {
     'file:upload': (i) => this.upload(i.conversationId, i.name, i.mime, i.dataBase64),
     'file:download': (i) => this.download(i.conversationId, i.messageId, i.attachmentId),
     'meeting:join': (i) => this.meetingUrl(i.conversationId, i.messageId),
+    'call:start': (i) => this.startCall(i.conversationId, i.video ?? true),
+    'accounts:setMeetingServer': async ({ accountId, domain, requiresToken }) => {
+      const rt = this.runtime(accountId);
+      if (domain !== null && !isMeetingDomain(domain)) throw new AppError('invalid_input', 'Enter the meeting server as a host name, for example meet.agency.se');
+      const settings: AccountSettings = { ...parseJson<AccountSettings>(rt.row.settings, {}) };
+      if (domain === null) delete settings.meetingServer;
+      else settings.meetingServer = { domain, requiresToken: requiresToken === true };
+      rt.row = { ...rt.row, settings: JSON.stringify(settings) };
+      this.store.updateAccountSettings(rt.row.id, rt.row.settings);
+      return null;
+    },
     'avatar:get': ({ accountId, avatar, size }) => {
       const rt = this.runtime(accountId);
       return this.avatars.get(accountId, this.connectedAdapter(rt), avatar, size ?? 64);
@@ -579,9 +642,8 @@ export class Core implements CoreApi {
       if (rt.closed) return;
       for (const contact of list) this.ingestor.enqueue(id, { type: 'contact', contact });
     }, guard('listing contacts'));
-    const own = this.ownPresence();
-    const status = this.store.getSetting(SETTING_STATUS) ?? '';
-    if ((own !== 'available' || status !== '') && adapter.presence) adapter.presence.set(own, status).catch(guard('setting presence'));
+    const own = this.effectivePresence(rt);
+    if ((own.state !== 'available' || own.statusText !== '') && adapter.presence) adapter.presence.set(own.state, own.statusText).catch(guard('setting presence'));
   }
 
   private onAdapterEvent(rt: AccountRuntime, ev: AdapterEvent): void {
@@ -641,11 +703,12 @@ export class Core implements CoreApi {
     const rt = this.runtime(conv.account_id);
     if (conv.kind === 'direct') {
       // A direct chat has two members; no server round trip needed.
-      const peer = this.store.getContact(conv.account_id, conv.native_id);
+      const peerAddress = conv.peer ?? conv.native_id;
+      const peer = this.store.getContact(conv.account_id, peerAddress);
       const summary = this.summary(conv.id);
       return [
         { id: rt.row.self_id ?? rt.row.address, name: rt.row.self_name ?? rt.row.address, role: 'member', presence: isConnected(rt) ? this.ownPresence() : 'offline', avatar: null },
-        { id: conv.native_id, name: peer?.name || conv.title, role: 'member', presence: summary.presence ?? 'unknown', avatar: conv.avatar },
+        { id: peerAddress, name: peer?.name || conv.title, role: 'member', presence: summary.presence ?? 'unknown', avatar: conv.avatar },
       ];
     }
     const members = await this.roomsFeature(rt).members(conv.native_id);
@@ -770,14 +833,32 @@ export class Core implements CoreApi {
     if (!(OWN_PRESENCE_STATES as readonly string[]).includes(state)) throw new AppError('invalid_input', 'Unknown presence state');
     this.store.setSetting(SETTING_PRESENCE, state);
     this.store.setSetting(SETTING_STATUS, statusText);
-    const targets = [...this.accounts.values()].filter((rt) => !rt.closed && isConnected(rt) && rt.adapter?.presence);
-    const results = await Promise.allSettled(targets.map((rt) => rt.adapter!.presence!.set(state, statusText)));
+    this.patches.push({ type: 'presence.own', state, statusText });
+    // Accounts with a presence of their own keep it; the others take the new one.
+    await this.applyPresence([...this.accounts.values()].filter((rt) => !this.accountSettings(rt.row.id)?.presence));
+    return null;
+  }
+
+  /**
+   * What an account shows others: its own override, else the state set for all accounts; while
+   * the user is idle, "available" shows as away (and comes back on activity). Mapped per protocol
+   * by each adapter (protocols.md C.4).
+   */
+  private effectivePresence(rt: AccountRuntime): { state: OwnPresenceState; statusText: string } {
+    const base = this.accountSettings(rt.row.id)?.presence ?? { state: this.ownPresence(), statusText: this.store.getSetting(SETTING_STATUS) ?? '' };
+    return this.idle && base.state === 'available' ? { ...base, state: 'away' } : base;
+  }
+
+  private async applyPresence(accounts: readonly AccountRuntime[]): Promise<void> {
+    const targets = accounts.filter((rt) => !rt.closed && isConnected(rt) && rt.adapter?.presence);
+    const results = await Promise.allSettled(targets.map((rt) => {
+      const p = this.effectivePresence(rt);
+      return rt.adapter!.presence!.set(p.state, p.statusText);
+    }));
     results.forEach((r, i) => {
       if (r.status === 'rejected') this.log.warn('setting presence failed', { accountId: targets[i]!.row.id, error: String(r.reason) });
     });
-    this.patches.push({ type: 'presence.own', state, statusText });
-    for (const rt of this.accounts.values()) this.patches.push({ type: 'account', account: this.accountView(rt) });
-    return null;
+    for (const rt of accounts) if (!rt.closed) this.patches.push({ type: 'account', account: this.accountView(rt) });
   }
 
   private search(query: string, accountId: string | undefined, limit: number): SearchHit[] {
@@ -817,6 +898,35 @@ export class Core implements CoreApi {
     if (!adapter.files) throw new AppError('unsupported', `${rt.row.protocol} accounts cannot download files`);
     const file = await adapter.files.download(attachment);
     return { name: file.name, mime: file.mime, dataBase64: Buffer.from(file.data).toString('base64') };
+  }
+
+  private accountSettings(accountId: string): AccountSettings | null {
+    const rt = this.accounts.get(accountId);
+    return rt ? parseJson<AccountSettings>(rt.row.settings, {}) : null;
+  }
+
+  /**
+   * Start a Jitsi call in a conversation: an unguessable room on the right server, and an
+   * invitation in the protocol's native form (MeetingFeature.invite) or, where the adapter has
+   * none, an ordinary message with the link. Returns the address the caller joins.
+   */
+  private async startCall(conversationId: string, video: boolean): Promise<{ url: string }> {
+    const conv = this.conversation(conversationId);
+    const rt = this.runtime(conv.account_id);
+    const adapter = this.connectedAdapter(rt);
+    const call = this.meetings.newCall(rt.row.id, { title: conv.title, video });
+    const invite = adapter.meetings?.invite?.bind(adapter.meetings);
+    let joinUrl = call.url;
+    if (invite) {
+      joinUrl = (await invite(conv.native_id, call)).joinUrl;
+    } else {
+      // Both languages: the other side's language is not known.
+      await this.sendOwn(conv, { text: `📹 Videomöte / Video meeting: ${call.url}` });
+    }
+    const safe = safeMeetingUrl(joinUrl);
+    if (safe === null) throw new AppError('server', 'The server gave no safe address for the call');
+    this.log.info('call started', { conversationId, domain: call.domain });
+    return { url: safe };
   }
 
   private async meetingUrl(conversationId: string, messageId: string): Promise<{ url: string }> {
@@ -900,7 +1010,7 @@ export class Core implements CoreApi {
 
   // ── views and patches ────────────────────────────────────────────────────────────────────────
   private accountView(rt: AccountRuntime): ReturnType<typeof accountSummary> {
-    return accountSummary(rt, this.ownPresence());
+    return accountSummary(rt, this.effectivePresence(rt).state, this.accountSettings(rt.row.id)?.presence?.state ?? null);
   }
   private summary(conversationId: string): ConversationSummary {
     const row = this.store.getConversationListRow(conversationId);

@@ -61,7 +61,8 @@ export function conversationView(row: ConversationListRow, typing: readonly stri
     protocol: row.protocol,
     kind: row.kind,
     title: row.title,
-    address: row.native_id,
+    // Direct chats show (and are found by) the person's address, not a room id.
+    address: row.kind === 'direct' ? (row.peer ?? row.native_id) : row.native_id,
     lastActivityAt: row.last_activity_at,
     lastMessagePreview: row.last_preview,
     unread: row.unread,

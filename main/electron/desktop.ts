@@ -1,6 +1,7 @@
 // The desktop shell's lifecycle: security switches before ready, the app:// scheme, guards,
 // the core (through core-bridge), IPC, the main window, and wake-ups for the core.
-import { app, BrowserWindow, ipcMain, net, powerMonitor, safeStorage, session, shell } from 'electron';
+import { app, BrowserWindow, desktopCapturer, dialog, ipcMain, net, powerMonitor, safeStorage, session, shell } from 'electron';
+import { MeetingWindows } from './meeting-window';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CoreApi, SecretStore } from '../core/host-api';
@@ -63,7 +64,26 @@ export function runDesktopApp(deps: DesktopDeps): DesktopHandle | null {
     mainWindow.focus();
   };
 
-  app.on('web-contents-created', (_event, contents) => guardWebContents(contents, openExternal));
+  const meetings = new MeetingWindows({
+    createWindow: (options) => new BrowserWindow(options),
+    partition: (name) => session.fromPartition(name),
+    shareSources: async () => (await desktopCapturer.getSources({ types: ['screen', 'window'] })).map((s) => ({ id: s.id, name: s.name })),
+    pickSource: async (sources) => {
+      // A native list of what can be shared; the first ten (screens come first), then Cancel.
+      const shown = sources.slice(0, 10);
+      const { response } = await dialog.showMessageBox({
+        type: 'question',
+        message: 'Share your screen or a window / Dela skärmen eller ett fönster',
+        buttons: [...shown.map((s) => s.name.slice(0, 60)), 'Cancel / Avbryt'],
+        cancelId: shown.length,
+        noLink: true,
+      });
+      return shown[response] ?? null;
+    },
+  });
+  app.on('web-contents-created', (_event, contents) =>
+    guardWebContents(contents, openExternal, { originOf: (c) => meetings.originOf(c), openMeeting: (url) => meetings.openMeeting(url) }),
+  );
   app.on('second-instance', () => {
     if (app.isReady()) showWindow();
   });

@@ -7,6 +7,7 @@ import { createCore } from '../core/core';
 import { FileSecretStore, SECRET_FILE_NAME } from '../core/secrets/file-secret-store';
 import { ADAPTERS } from '../../protocols/registry';
 import { ensureProfileDir, installShutdown, parseWebConfig } from './config';
+import { loadPolicy, policyPath } from '../shared/policy';
 import { startWebServer } from './server';
 
 async function main(): Promise<void> {
@@ -16,7 +17,8 @@ async function main(): Promise<void> {
   if (warning) process.stderr.write(warning + '\n');
 
   const secrets = FileSecretStore.inProfile(config.profileDir);
-  const core = createCore({ profileDir: config.profileDir, secrets, adapters: ADAPTERS });
+  const policy = loadPolicy(policyPath(process.env, process.platform), (m) => process.stderr.write(`${m}\n`));
+  const core = createCore({ profileDir: config.profileDir, secrets, adapters: ADAPTERS, policy });
   const server = await startWebServer({ core, staticDir: config.staticDir, port: config.port });
 
   installShutdown(process, [() => server.close(), () => core.close()]);

@@ -20,7 +20,7 @@ import { ClientEvent, EventTimeline, HttpApiEvent, RoomEvent, RoomMemberEvent, R
 import type { MatrixEvent, Room, RoomMember, SyncStateData, User } from 'matrix-js-sdk';
 import type {
   AccountConfig, AdapterContext, AdapterEvent, AdapterListener, AttachmentInfo, ConnectOptions, ConnectResult, ConversationInfo,
-  AvatarFeature, DeleteFeature, DirectFeature, EditFeature, EncryptionFeature, FileFeature, HistoryPage, HistoryRequest, MemberInfo, MessageInfo,
+  AvatarFeature, DeleteFeature, DirectFeature, EditFeature, EncryptionFeature, FileFeature, HistoryPage, HistoryRequest, MeetingFeature, MemberInfo, MessageInfo,
   OutgoingMessage, PresenceFeature, ProtocolAdapter, ReactionFeature, ReceiptFeature, RoomFeature, SendAck, TypingFeature,
 } from '../contract';
 import type { Capabilities, PresenceState } from '../../common/model';
@@ -46,6 +46,7 @@ import { download, fetchThumbnail, upload } from './media';
 import { formattedFields } from './formatting';
 import type { MediaContext } from './media';
 import { MatrixSso } from './sso';
+import { WIDGET_EVENT_TYPES, inviteBody, jitsiWidget } from './widgets';
 
 type Phase = 'idle' | 'connecting' | 'connected' | 'closing';
 
@@ -69,7 +70,8 @@ const CONNECT_TIMEOUT_MS = 60_000;
 const CATCH_UP_PAGE = 100;
 const CATCH_UP_MAX_EVENTS_PER_ROOM = 5_000;
 const HISTORY_MAX_REQUESTS = 20;
-const MESSAGE_FILTER = { types: ['m.room.message', 'm.room.encrypted'] };
+// Widgets: a Jitsi widget state event is a call invitation (widgets.ts), so history shows it too.
+const MESSAGE_FILTER = { types: ['m.room.message', 'm.room.encrypted', ...WIDGET_EVENT_TYPES] };
 
 export function parseTokenCredentials(token: string): Session | null {
   try {
@@ -721,6 +723,12 @@ export class MatrixAdapter implements ProtocolAdapter {
     return Object.values(this.directMap).some((rooms) => rooms.includes(roomId));
   }
 
+  /** The other person of a direct chat (m.direct names them), for the one contact list. */
+  private peerOf(roomId: string): string | undefined {
+    const found = Object.entries(this.directMap).find(([, rooms]) => rooms.includes(roomId));
+    return found && parseUserId(found[0]) ? found[0] : undefined;
+  }
+
   private conversationInfo(room: Room): ConversationInfo {
     const joinRule = room.getJoinRule();
     const last = room.getLastActiveTimestamp();
@@ -732,6 +740,7 @@ export class MatrixAdapter implements ProtocolAdapter {
       encrypted: room.hasEncryptionStateEvent(),
       ...(last > 0 && Number.isFinite(last) ? { lastActivityAt: last } : {}),
       ...this.avatarOf(room),
+      ...(this.peerOf(room.roomId) ? { peer: this.peerOf(room.roomId) } : {}),
     };
   }
 
@@ -945,6 +954,29 @@ export class MatrixAdapter implements ProtocolAdapter {
     return { clientTxnId: msg.clientTxnId, messageId: eventId, refs: { eventId, roomId: conversationId }, ts: this.ctx.now() };
   }
 
+  readonly meetings: MeetingFeature = {
+    /**
+     * Element's Jitsi widget (a state event: Element and its kin show their call UI) and an
+     * m.room.message with the link for every other client, encrypted like any message when the
+     * room is. State events are never encrypted in Matrix: the widget is visible to the server.
+     */
+    invite: async (conversationId, call) => {
+      const rest = this.requireRest();
+      const nonce = globalThis.crypto.randomUUID().replace(/-/g, '');
+      const widget = jitsiWidget(call, this.self, `jitsi_${nonce.slice(0, 16)}`);
+      try {
+        await rest.call('PUT', `/rooms/${enc(conversationId)}/state/${enc(widget.eventType)}/${enc(widget.stateKey)}`, { body: widget.content, what: 'call widget' });
+      } catch (e) {
+        // Adding widgets needs a power level (state_default) many members lack: the link still goes out.
+        if (!(e instanceof AppError && e.kind === 'forbidden')) throw e;
+        this.ctx.log.info('matrix: no permission for a call widget in this room; sending the link only', { roomId: conversationId });
+      }
+      const body = inviteBody(call);
+      await this.sendContent(conversationId, 'm.room.message', { msgtype: 'm.text', body, 'm.mentions': {} }, `call-${nonce}`);
+      return { joinUrl: call.url };
+    },
+  };
+
   /** Send into a thread: used for replies whose target is itself in a thread (refs.threadRoot). */
   readonly edits: EditFeature = {
     edit: async (conversationId, target, text, clientTxnId) => {
@@ -1146,7 +1178,7 @@ export class MatrixAdapter implements ProtocolAdapter {
       if (!user) return Promise.reject(new AppError('invalid_input', `not a Matrix user id: ${address}`));
       const running = this.directOpens.get(user.full);
       if (running) return running;
-      const p = this.openDirect(user.full).finally(() => this.directOpens.delete(user.full));
+      const p = this.openDirect(user.full).then((info) => ({ ...info, peer: user.full })).finally(() => this.directOpens.delete(user.full));
       this.directOpens.set(user.full, p);
       return p;
     },

@@ -8,6 +8,7 @@ import { guessMime, sanitizeFileName } from '../base/filenames';
 import { isEventId } from './ids';
 import { richFromContent } from './formatting';
 import type { RichNode } from '../../common/rich-text';
+import { widgetMessage } from './widgets';
 
 export interface RawEvent {
   readonly event_id: string;
@@ -136,7 +137,11 @@ function bundledEdit(ev: RawEvent): { text: string; rich: readonly RichNode[] | 
 }
 
 export function parseEvent(roomId: string, ev: RawEvent, self: Self, opts: { fromHistory: boolean; senderName?: string }): Parsed {
-  if (ev.state_key !== undefined) return IGNORED; // state is read through the SDK's room model
+  if (ev.state_key !== undefined) {
+    // State is read through the SDK's room model; a Jitsi widget is also a call invitation.
+    const call = isRedacted(ev) ? null : widgetMessage(roomId, ev, self, opts);
+    return call ? { kind: 'message', message: call } : IGNORED;
+  }
   const c = ev.content;
   switch (ev.type) {
     case 'm.room.message': {

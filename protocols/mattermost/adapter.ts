@@ -9,7 +9,7 @@
 // is emitted once whichever way it arrives.
 import type {
   AccountConfig, AdapterContext, AdapterEvent, AdapterListener, AttachmentInfo, ConnectOptions, ConnectResult, ConversationInfo,
-  DeleteFeature, DirectFeature, EditFeature, FileFeature, HistoryPage, HistoryRequest, MemberInfo, MessageInfo, OutgoingMessage,
+  DeleteFeature, DirectFeature, EditFeature, FileFeature, HistoryPage, HistoryRequest, MeetingFeature, MemberInfo, MessageInfo, OutgoingMessage,
   PresenceFeature, ProtocolAdapter, ReactionFeature, ReceiptFeature, RoomFeature, SendAck, TypingFeature, Credentials,
 } from '../contract';
 import type { Capabilities } from '../../common/model';
@@ -35,6 +35,7 @@ import {
   pendingPostId, reactionKey, statusFromPresence,
 } from './mapping';
 import { z } from 'zod';
+import { jitsiPost, meetingOfPost, meetingText } from './meetings';
 
 type Phase = 'idle' | 'connecting' | 'connected' | 'closing';
 
@@ -503,6 +504,7 @@ export class MattermostAdapter implements ProtocolAdapter {
     const txn = p.user_id === me.id ? clientTxnIdFrom(p.pending_post_id, me.id) : undefined;
     const attachments = (p.metadata?.files ?? []).map((f) => this.attachment(f));
     const own = p.user_id === me.id;
+    const meeting = meetingOfPost(p);
     return {
       id: p.id,
       conversationId: p.channel_id,
@@ -510,8 +512,9 @@ export class MattermostAdapter implements ProtocolAdapter {
       senderName: sender ? displayName(sender) : p.user_id,
       own,
       ts: p.create_at,
-      text: p.message,
+      text: p.message === '' && meeting ? meetingText(meeting) : p.message,
       ...(rich ? { rich } : {}),
+      ...(meeting ? { meeting } : {}),
       ...(txn ? { clientTxnId: txn } : {}),
       ...(p.root_id ? { replyToId: p.root_id } : {}),
       ...(attachments.length > 0 ? { attachments } : {}),
@@ -530,9 +533,12 @@ export class MattermostAdapter implements ProtocolAdapter {
   private info(c: MmChannel): ConversationInfo {
     const me = this.self;
     let title = c.display_name || c.name;
+    let peer: string | undefined;
     if (c.type === 'D' && me) {
       const u = this.dir.user(dmPartner(c, me.id));
       title = u ? displayName(u) : title;
+      // The person's address as users write it (username@server), for the one contact list.
+      if (u) peer = `${u.username}@${new URL(this.requireHttp().baseUrl).host}`;
     } else if (c.type === 'G' && me) {
       // The server's display_name lists usernames; show the others by their names.
       title = c.display_name.split(',').map((s) => s.trim()).filter((n) => n && n !== me.username)
@@ -541,7 +547,11 @@ export class MattermostAdapter implements ProtocolAdapter {
     } else if (this.teams.length > 1) {
       title = channelTitle(title, this.teams.find((t) => t.id === c.team_id)?.display_name ?? null);
     }
-    return { id: c.id, kind: c.type === 'D' ? 'direct' : 'group', title, isPrivate: c.type !== 'O', ...(c.last_post_at > 0 ? { lastActivityAt: c.last_post_at } : {}) };
+    return {
+      id: c.id, kind: c.type === 'D' ? 'direct' : 'group', title, isPrivate: c.type !== 'O',
+      ...(c.last_post_at > 0 ? { lastActivityAt: c.last_post_at } : {}),
+      ...(peer ? { peer } : {}),
+    };
   }
 
   private async emitReactions(postId: string, userId: string, channelId: string): Promise<void> {
@@ -650,6 +660,20 @@ export class MattermostAdapter implements ProtocolAdapter {
   }
 
   // ---------------------------------------------------------------- features
+
+  readonly meetings: MeetingFeature = {
+    /** The Jitsi plugin's own post shape, so Mattermost clients with the plugin show their meeting card. */
+    invite: async (conversationId, call) => {
+      const http = this.requireHttp();
+      this.channelOrThrow(conversationId);
+      const post = jitsiPost(call);
+      check(PostSchema, await http.json<unknown>('POST', '/api/v4/posts', {
+        channel_id: conversationId, message: post.message, type: post.type, props: post.props,
+        pending_post_id: pendingPostId(this.self!.id, crypto.randomUUID()),
+      }), 'post');
+      return { joinUrl: call.url };
+    },
+  };
 
   readonly presence: PresenceFeature = {
     set: async (state, statusText) => {

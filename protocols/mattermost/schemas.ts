@@ -22,6 +22,8 @@ export const PostSchema = z.object({
   message: str.catch(''),
   type: str.catch(''),
   pending_post_id: str.catch(''),
+  // Plugin posts (custom_jitsi, custom_calls) carry their data here; anything but an object is dropped.
+  props: z.record(str, z.unknown()).optional().catch(undefined),
   file_ids: z.array(str).optional(),
   metadata: z.object({ files: z.array(FileInfoSchema).optional(), reactions: z.array(ReactionSchema).optional() }).partial().optional().catch(undefined),
 });

@@ -5,7 +5,7 @@
 import { AppError, toErrorDto } from '../../common/errors';
 import type { Capabilities, PresenceState } from '../../common/model';
 import type {
-  AccountConfig, AdapterContext, AdapterEvent, AdapterListener, AttachmentInfo, ConnectOptions, ConnectResult,
+  AccountConfig, AdapterContext, AdapterEvent, AdapterListener, AttachmentInfo, CallInvite, ConnectOptions, ConnectResult,
   ConversationInfo, Credentials, HistoryPage, HistoryRequest, MemberInfo, MessageInfo, NativeRefs, OutgoingMessage,
   ProtocolAdapter, SendAck, SsoFeature,
 } from '../contract';
@@ -28,10 +28,12 @@ import { RestClient } from './rest';
 import {
   anyOk, channelResponse, groupResponse, historyResponse, imCreateResponse, loginResponse, mediaResponse, meResponse,
   membersResponse, messageResponse, rcMessage, rcRoom, rcSubscription, roomsGet, settingsPublic, subscriptionsGet,
-  syncResponse, userStatusEntry, usersInfo, videoConfInfo, videoConfJoin,
+  syncResponse, userStatusEntry, usersInfo, videoConfCapabilities, videoConfInfo, videoConfJoin, videoConfStart,
 } from './schemas';
 import type { RcMessage, RcRoom, RcSubscription } from './schemas';
 import { createSso, parseSsoToken } from './sso';
+import { inviteText, safeMeetingUrl } from './meetings';
+import { randomUUID } from 'node:crypto';
 import { MessageTracker } from './tracker';
 
 const HISTORY_ENDPOINT: Record<string, string> = { c: 'channels', p: 'groups', d: 'im' };
@@ -112,6 +114,15 @@ export class RocketChatAdapter implements ProtocolAdapter {
 
   capabilities(): Capabilities {
     return this.caps;
+  }
+
+  /** host[:port] of the server, for addresses written username@host. */
+  private host(): string {
+    try {
+      return new URL(this.baseUrl()).host;
+    } catch {
+      return '';
+    }
   }
 
   private baseUrl(): string {
@@ -233,7 +244,7 @@ export class RocketChatAdapter implements ProtocolAdapter {
       this.connecting = null;
       this.emit({ type: 'capabilities', capabilities: this.caps });
       for (const r of this.roomMap.values()) {
-        this.emit({ type: 'conversation', conversation: toConversation(r.room, r.sub) });
+        this.emit({ type: 'conversation', conversation: toConversation(r.room, r.sub, this.host()) });
         this.tracker.baseline(r.sub.rid, r.room?._updatedAt ?? r.room?.lm ?? r.sub._updatedAt);
       }
       await this.catchUp(session);
@@ -424,8 +435,7 @@ export class RocketChatAdapter implements ProtocolAdapter {
   private async loadJoinUrl(s: Session, callId: string): Promise<void> {
     try {
       const info = await s.rest.get('video-conference.info', { callId }, videoConfInfo);
-      const url = info.url && /^https:\/\//.test(info.url) ? info.url : null;
-      this.joinUrls.set(callId, url);
+      this.joinUrls.set(callId, safeMeetingUrl(info.url));
     } catch {
       this.joinUrls.set(callId, null);
     }
@@ -470,7 +480,7 @@ export class RocketChatAdapter implements ProtocolAdapter {
       const entry = this.roomMap.get(sub.rid);
       this.roomMap.set(sub.rid, { sub, room: entry?.room });
       if (!entry) {
-        this.emit({ type: 'conversation', conversation: toConversation(undefined, sub) });
+        this.emit({ type: 'conversation', conversation: toConversation(undefined, sub, this.host()) });
         this.tracker.baseline(sub.rid, sub._updatedAt);
         this.emitSync();
         void this.subscribeRooms(s, [sub.rid]).catch(() => undefined);
@@ -483,9 +493,9 @@ export class RocketChatAdapter implements ProtocolAdapter {
       if (!parsed.success) return void this.emit({ type: 'malformed', detail: 'bad rooms-changed event' });
       const entry = this.roomMap.get(parsed.data._id);
       if (!entry) return;
-      const before = toConversation(entry.room, entry.sub);
+      const before = toConversation(entry.room, entry.sub, this.host());
       entry.room = parsed.data;
-      const after = toConversation(entry.room, entry.sub);
+      const after = toConversation(entry.room, entry.sub, this.host());
       if (before.title !== after.title || before.isPrivate !== after.isPrivate) this.emit({ type: 'conversation', conversation: after });
     }
   }
@@ -549,7 +559,7 @@ export class RocketChatAdapter implements ProtocolAdapter {
   async listConversations(): Promise<readonly ConversationInfo[]> {
     const s = this.live();
     await this.loadRooms(s.rest);
-    return [...this.roomMap.values()].map((r) => toConversation(r.room, r.sub));
+    return [...this.roomMap.values()].map((r) => toConversation(r.room, r.sub, this.host()));
   }
 
   private roomType(rid: string): string {
@@ -628,10 +638,38 @@ export class RocketChatAdapter implements ProtocolAdapter {
       const callId = message.refs.callId;
       if (!callId) throw new AppError('not_found', 'This message is not a video conference');
       const r = await this.live().rest.post('video-conference.join', { callId, state: { mic: false, cam: false } }, videoConfJoin);
-      if (!r.url) throw new AppError('unsupported', 'The video conference provider gave no link to join');
-      return r.url;
+      const url = safeMeetingUrl(r.url);
+      if (!url) throw new AppError('unsupported', 'The video conference provider gave no link to join');
+      return url;
+    },
+    /**
+     * The server's own video conference when it has a provider app (its members get the
+     * `videoconf` message and ringing, and join through their provider), else the link as text.
+     */
+    invite: async (conversationId: string, call: CallInvite): Promise<{ readonly joinUrl: string }> => {
+      const s = this.live();
+      if (!(await this.offersVideoConf(s))) {
+        await this.send(conversationId, { clientTxnId: randomUUID(), text: inviteText(call) });
+        return { joinUrl: call.url };
+      }
+      const started = await s.rest.post('video-conference.start', { roomId: conversationId, title: call.title ?? '', allowRinging: true }, videoConfStart);
+      const joined = await s.rest.post('video-conference.join', { callId: started.data.callId, state: { mic: true, cam: call.video } }, videoConfJoin);
+      const url = safeMeetingUrl(joined.url);
+      if (!url) throw new AppError('unsupported', 'The video conference provider gave no link to join');
+      return { joinUrl: url };
     },
   };
+
+  /** video-conference.capabilities fails with no-videoconf-provider-app (or 404 before 5.0) when there is none. */
+  private async offersVideoConf(s: Session): Promise<boolean> {
+    try {
+      await s.rest.get('video-conference.capabilities', {}, videoConfCapabilities);
+      return true;
+    } catch (e) {
+      if (e instanceof AppError && (e.kind === 'unsupported' || e.kind === 'not_found')) return false;
+      throw e;
+    }
+  }
 
   readonly deletes = {
     delete: async (conversationId: string, target: { id: string; refs: NativeRefs }): Promise<void> => {
@@ -720,7 +758,7 @@ export class RocketChatAdapter implements ProtocolAdapter {
     await this.subscribeRooms(s, [room._id]).catch((e: unknown) => {
       this.ctx.log.warn('rocketchat: room stream subscription failed', { error: toErrorDto(e).message });
     });
-    return toConversation(entry.room, entry.sub);
+    return toConversation(entry.room, entry.sub, this.host());
   }
 
   readonly direct = {

@@ -22,6 +22,8 @@ const ERROR_TYPE_KINDS: Record<string, ErrorKind> = {
   'error-duplicate-channel-name': 'conflict',
   'error-too-many-requests': 'rate_limited',
   'error-file-too-large': 'invalid_input',
+  // VideoConfService: no video conference provider app installed (apps/meteor tests "[With No App]").
+  'no-videoconf-provider-app': 'unsupported',
 };
 
 export interface RcErrorBody {

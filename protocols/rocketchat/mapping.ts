@@ -129,7 +129,8 @@ export function reactionsByUser(m: RcMessage): Map<string, string[]> {
   return out;
 }
 
-export function toConversation(room: RcRoom | undefined, sub: RcSubscription): ConversationInfo {
+/** `host`: the server's host[:port], to write a DM partner's address as username@host. */
+export function toConversation(room: RcRoom | undefined, sub: RcSubscription, host?: string): ConversationInfo {
   const t = sub.t || room?.t || 'c';
   const title = sub.fname || sub.name || room?.fname || room?.name || sub.rid;
   const last = room?.lm ?? room?._updatedAt;
@@ -140,5 +141,7 @@ export function toConversation(room: RcRoom | undefined, sub: RcSubscription): C
     isPrivate: t !== 'c',
     ...(last !== undefined ? { lastActivityAt: last } : {}),
     ...(room?.encrypted ? { encrypted: true } : {}),
+    // A DM subscription's name is the other user's username.
+    ...(t === 'd' && host && sub.name && /^[\w.-]{1,120}$/u.test(sub.name) ? { peer: `${sub.name}@${host}` } : {}),
   };
 }

@@ -91,6 +91,8 @@ export const channelResponse = z.looseObject({ channel: rcRoom });
 export const settingsPublic = z.looseObject({ settings: z.array(z.looseObject({ _id: z.string(), value: z.unknown() })) });
 export const mediaResponse = z.looseObject({ file: z.looseObject({ _id: z.string(), url: z.string().optional() }) });
 export const videoConfJoin = z.looseObject({ url: z.string().optional(), providerName: z.string().optional() });
+export const videoConfCapabilities = z.looseObject({ providerName: z.string().optional() });
+export const videoConfStart = z.looseObject({ data: z.looseObject({ callId: z.string() }) });
 export const videoConfInfo = z.looseObject({ callId: z.string().optional(), _id: z.string().optional(), url: z.string().optional(), status: z.number().optional(), title: z.string().optional() });
 export const oauthSettings = z.looseObject({
   services: z.array(z.looseObject({

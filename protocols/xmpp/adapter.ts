@@ -3,7 +3,7 @@
 import type {
   AccountConfig, AdapterContext, AdapterEvent, AdapterListener, AttachmentInfo, ConnectOptions, ConnectResult, ContactInfo,
   ContactsFeature, ConversationInfo, DeleteFeature, DirectFeature, EditFeature, FileFeature, HistoryPage, HistoryRequest,
-  MemberInfo, MessageInfo, NativeRefs, OutgoingMessage, PresenceFeature, ProtocolAdapter, ReactionFeature, ReceiptFeature,
+  MeetingFeature, MemberInfo, MessageInfo, NativeRefs, OutgoingMessage, PresenceFeature, ProtocolAdapter, ReactionFeature, ReceiptFeature,
   RoomFeature, SendAck, TypingFeature,
 } from '../contract';
 import type { Capabilities, PresenceState } from '../../common/model';
@@ -21,6 +21,7 @@ import { attr, child, children } from './stanza';
 import { parseMessage, unwrapLive } from './inbound';
 import type { Envelope, ParseContext, ParsedMessage } from './inbound';
 import * as out from './outbound';
+import { callInviteElement, callInviteText, callMeetingOf } from './calls';
 import { queryArchive, isArchiveResult } from './mam';
 import { discover } from './disco';
 import { rosterItemToContact, rosterQuery, rosterSet, presenceOf, aggregate, ownPresence } from './roster';
@@ -432,6 +433,7 @@ export class XmppAdapter implements ProtocolAdapter {
       ...(p.own && p.originId ? { clientTxnId: p.originId } : {}),
       ...(p.replyTo ? { replyToId: this.resolve(p.conversationId, p.replyTo) } : {}),
       ...(p.attachments.length > 0 ? { attachments: p.attachments } : {}),
+      ...(p.meeting ? { meeting: p.meeting } : {}),
       ...(p.mentionsMe ? { mentionsMe: true } : {}),
       ...(archiveId ? { cursor: archiveId } : {}),
       refs,
@@ -630,6 +632,25 @@ export class XmppAdapter implements ProtocolAdapter {
       if (rid) replyTo = { id: rid, to: msg.replyTo.senderId };
     }
     const stanza = out.chatMessage({ to: conversationId, type, id, text, ...(url ? { oobUrl: url } : {}), ...(replyTo ? { replyTo } : {}) });
+    await this.sendOwnMessage(conversationId, type, id, stanza);
+    return { clientTxnId: id, messageId: id, refs: { originId: id, elementId: id }, ts: this.ctx.now() };
+  }
+
+  /** Our own 1:1 invitation as a message: 1:1 has no echo, and the archive copy is marked seen. */
+  private emitOwnInvite(conversationId: string, id: string, stanza: Element): void {
+    const meeting = callMeetingOf(stanza);
+    this.emit({
+      type: 'message',
+      message: {
+        id, conversationId, senderId: this.ownBare, senderName: jidLabel(this.ownBare), own: true, ts: this.ctx.now(),
+        text: stanza.getChildText('body') ?? '', ...(meeting ? { meeting } : {}),
+        refs: { originId: id, elementId: id, senderKey: this.ownBare },
+      },
+    });
+  }
+
+  /** Remember our own message's id (MUC reflection, archive copy) and send it confirmed. */
+  private async sendOwnMessage(conversationId: string, type: out.MsgType, id: string, stanza: Element): Promise<void> {
     this.sentOrigins.add(id);
     this.refIndex.set(`${conversationId}\n${id}`, id);
     if (type === 'chat') {
@@ -637,7 +658,6 @@ export class XmppAdapter implements ProtocolAdapter {
       if (!this.directs.has(conversationId)) this.directs.add(conversationId);
     }
     await this.sendConfirmed(stanza);
-    return { clientTxnId: id, messageId: id, refs: { originId: id, elementId: id }, ts: this.ctx.now() };
   }
 
   private targetRef(conversationId: string, target: { id: string; refs: NativeRefs }, purpose: 'edit' | 'point'): string {
@@ -772,6 +792,20 @@ export class XmppAdapter implements ProtocolAdapter {
       throw e;
     }
   }
+
+  readonly meetings: MeetingFeature = {
+    /** One message: the link in the body, XEP-0066 oob and an XEP-0482 invite (calls.ts); 1:1 and rooms alike. */
+    invite: async (conversationId, call) => {
+      this.checkConversation(conversationId);
+      const type = this.conversationType(conversationId);
+      const id = this.newId();
+      const stanza = out.chatMessage({ to: conversationId, type, id, text: callInviteText(call), oobUrl: call.url, callInvite: callInviteElement(call) });
+      await this.sendOwnMessage(conversationId, type, id, stanza);
+      // A room reflects the message back; 1:1 has no echo, so our own history shows it from here.
+      if (type === 'chat') this.emitOwnInvite(conversationId, id, stanza);
+      return { joinUrl: call.url };
+    },
+  };
 
   readonly rooms: RoomFeature = {
     create: async ({ name, members }) => {

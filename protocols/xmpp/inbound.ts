@@ -7,7 +7,8 @@ import { parseJid, jidLabel } from './jid';
 import type { Jid } from './jid';
 import { attr, child, children, childText, cleanId, parseStamp } from './stanza';
 import { sanitizeFileName, guessMime } from '../base/filenames';
-import type { AttachmentInfo } from '../contract';
+import type { AttachmentInfo, MeetingInfo } from '../contract';
+import { callMeetingOf } from './calls';
 
 export type Via = 'live' | 'carbon-received' | 'carbon-sent' | 'archive';
 
@@ -44,6 +45,8 @@ export interface ParsedMessage {
   readonly stanzaId?: string;
   readonly body?: string;
   readonly attachments: readonly AttachmentInfo[];
+  /** The call this message invites to (XEP-0482, or an oob meeting link). */
+  readonly meeting?: MeetingInfo;
   readonly replyTo?: string;
   readonly correction?: string;
   readonly retraction?: string;
@@ -195,7 +198,11 @@ export function parseMessage(env: Envelope, ctx: ParseContext): ParseResult {
 
   let body = childText(msg, 'body', NS.client);
   if (body !== undefined && body.length > MAX_INBOUND_TEXT) body = truncateText(body, MAX_INBOUND_TEXT);
-  const attachments = oobAttachments(msg);
+  const meeting = callMeetingOf(msg);
+  // The call's link is the Join card, not a file to download.
+  const attachments = oobAttachments(msg).filter((a) => a.url !== meeting?.url);
+  // An invite with no body (not ours) still needs a line of text.
+  if (body === undefined && meeting) body = meeting.url ?? '';
   // Clients put the upload URL in the body for old clients; with an oob attachment it is redundant.
   if (body !== undefined && attachments.length === 1 && body.trim() === attachments[0]!.url) body = '';
 
@@ -250,6 +257,7 @@ export function parseMessage(env: Envelope, ctx: ParseContext): ParseResult {
     ...(stanzaId ? { stanzaId } : {}),
     ...(body !== undefined ? { body } : {}),
     attachments,
+    ...(meeting ? { meeting } : {}),
     ...(replyTo ? { replyTo } : {}),
     ...(correction ? { correction } : {}),
     ...(retraction ? { retraction } : {}),

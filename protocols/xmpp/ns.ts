@@ -33,6 +33,7 @@ export const NS = {
   markers: 'urn:xmpp:chat-markers:0',
   upload: 'urn:xmpp:http:upload:0',
   oob: 'jabber:x:oob',
+  callInvites: 'urn:xmpp:call-invites:0',
   reply: 'urn:xmpp:reply:0',
   hints: 'urn:xmpp:hints',
   vcard: 'vcard-temp',

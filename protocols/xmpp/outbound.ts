@@ -18,9 +18,12 @@ export function chatMessage(opts: {
   text: string;
   oobUrl?: string;
   replyTo?: { id: string; to: string };
+  /** An XEP-0482 <invite/> (calls.ts). */
+  callInvite?: Element;
 }): Element {
   const extra: Element[] = [xml('body', {}, opts.text)];
   if (opts.oobUrl) extra.push(xml('x', { xmlns: NS.oob }, xml('url', {}, opts.oobUrl)));
+  if (opts.callInvite) extra.push(opts.callInvite);
   if (opts.replyTo) extra.push(xml('reply', { xmlns: NS.reply, id: opts.replyTo.id, to: opts.replyTo.to }));
   // Receipts and markers make sense 1:1; in rooms they would fan out to every occupant.
   if (opts.type === 'chat') extra.push(xml('request', { xmlns: NS.receipts }));

@@ -4,7 +4,7 @@ import type { ConversationId } from '../../common/ids';
 import type { ConversationSummary } from '../../common/model';
 import { useApi } from '../bridge/context';
 import type { RendererApi } from '../bridge/types';
-import { replaceAccountsPatches, replaceContactsPatches, replaceConversationsPatches } from './domain';
+import { replaceAccountsPatches, replaceContactsPatches, replaceConversationsPatches, replacePeoplePatches } from './domain';
 import { useChatStore } from './store';
 import type { ChatStore } from './store';
 
@@ -19,12 +19,14 @@ export async function bootstrap(api: RendererApi, store: ChatStore): Promise<voi
     { type: 'presence.own', state: snap.ownPresence, statusText: snap.ownStatusText },
   ]);
   s.setView({ locale: snap.locale, secretStorage: snap.secretStorage, protocols: snap.protocols });
-  const [inbox, contacts] = await Promise.all([
+  const [inbox, contacts, people] = await Promise.all([
     api.invoke('inbox:list', {}),
     api.invoke('contacts:list', {}).catch(() => null),
+    api.invoke('people:list', {}).catch(() => null),
   ]);
   store.getState().apply(replaceConversationsPatches(store.getState().domain, inbox));
   if (contacts) store.getState().apply(replaceContactsPatches(store.getState().domain, contacts));
+  if (people) store.getState().apply(replacePeoplePatches(store.getState().domain, people));
   store.getState().setView({ ready: true });
   const sel = store.getState().view.selectedId;
   if (sel) await loadHistory(api, store, sel, true);

@@ -2,7 +2,7 @@
 // history pages and pushed patches all go through it. Pure: returns a new state, never mutates.
 import type { NoticeCode, Patch } from '../../common/api';
 import type { AccountId, ConversationId, MessageId } from '../../common/ids';
-import type { AccountSummary, ContactView, ConversationSummary, MessageView, OwnPresenceState } from '../../common/model';
+import type { AccountSummary, ContactView, ConversationSummary, MessageView, OwnPresenceState, PersonView } from '../../common/model';
 
 export interface ConversationMessages {
   readonly byId: Readonly<Record<MessageId, MessageView>>;
@@ -26,6 +26,8 @@ export interface DomainState {
   readonly order: readonly ConversationId[];
   readonly messages: Readonly<Record<ConversationId, ConversationMessages>>;
   readonly contacts: Readonly<Record<string, ContactView>>;
+  /** People across accounts (the Contacts tab), by person id. */
+  readonly people: Readonly<Record<string, PersonView>>;
   readonly ownPresence: OwnPresenceState;
   readonly ownStatusText: string;
   readonly notices: readonly Notice[];
@@ -41,6 +43,7 @@ export const emptyDomain: DomainState = {
   order: [],
   messages: {},
   contacts: {},
+  people: {},
   ownPresence: 'available',
   ownStatusText: '',
   notices: [],
@@ -115,6 +118,7 @@ export function applyPatches(state: DomainState, patches: readonly Patch[]): Dom
   let conversations = state.conversations;
   let messages = state.messages;
   let contacts = state.contacts;
+  let people = state.people;
   let ownPresence = state.ownPresence;
   let ownStatusText = state.ownStatusText;
   let notices = state.notices;
@@ -124,6 +128,7 @@ export function applyPatches(state: DomainState, patches: readonly Patch[]): Dom
   let convW = false;
   let msgW = false;
   let conW = false;
+  let pplW = false;
   const convChanged = new Set<ConversationId>();
   const convRemoved = new Set<ConversationId>();
   const wAcc = (): Record<AccountId, AccountSummary> => {
@@ -141,6 +146,10 @@ export function applyPatches(state: DomainState, patches: readonly Patch[]): Dom
   const wCon = (): Record<string, ContactView> => {
     if (!conW) { contacts = { ...contacts }; conW = true; }
     return contacts as Record<string, ContactView>;
+  };
+  const wPpl = (): Record<string, PersonView> => {
+    if (!pplW) { people = { ...people }; pplW = true; }
+    return people as Record<string, PersonView>;
   };
   const dropConversation = (id: ConversationId): void => {
     if (id in conversations) { Reflect.deleteProperty(wConv(), id); convRemoved.add(id); convChanged.delete(id); }
@@ -185,6 +194,12 @@ export function applyPatches(state: DomainState, patches: readonly Patch[]): Dom
       case 'contact.removed':
         if (p.contactId in contacts) Reflect.deleteProperty(wCon(), p.contactId);
         break;
+      case 'person':
+        wPpl()[p.person.id] = p.person;
+        break;
+      case 'person.removed':
+        if (p.personId in people) Reflect.deleteProperty(wPpl(), p.personId);
+        break;
       case 'presence.own':
         ownPresence = p.state;
         ownStatusText = p.statusText;
@@ -209,7 +224,7 @@ export function applyPatches(state: DomainState, patches: readonly Patch[]): Dom
     }
   }
 
-  return { accounts, accountOrder, conversations, order, messages, contacts, ownPresence, ownStatusText, notices, noticeSeq };
+  return { accounts, accountOrder, conversations, order, messages, contacts, people, ownPresence, ownStatusText, notices, noticeSeq };
 }
 
 /** Removes a shown notice (the user dismissed it or it timed out). */
@@ -240,5 +255,13 @@ export function replaceContactsPatches(state: DomainState, list: readonly Contac
   return [
     ...Object.keys(state.contacts).filter((id) => !keep.has(id)).map((contactId): Patch => ({ type: 'contact.removed', contactId })),
     ...list.map((contact): Patch => ({ type: 'contact', contact })),
+  ];
+}
+
+export function replacePeoplePatches(state: DomainState, list: readonly PersonView[]): Patch[] {
+  const keep = new Set(list.map((p) => p.id));
+  return [
+    ...Object.keys(state.people).filter((id) => !keep.has(id)).map((personId): Patch => ({ type: 'person.removed', personId })),
+    ...list.map((person): Patch => ({ type: 'person', person })),
   ];
 }

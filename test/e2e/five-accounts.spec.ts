@@ -3,18 +3,15 @@
 // Rocket.Chat (our faithful test servers) — all added through the UI. A colleague on each system
 // writes; every message shows up in the one inbox marked with its system, the user answers each
 // from there, and each answer reaches the right person on the right server, exactly once.
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import { startProsody, type ProsodyServer } from '../servers/prosody/prosody';
-import { rawPeer, stopPeer, xml, type RawPeer, type Element } from '../servers/prosody/clients';
+import { xml } from '../servers/prosody/clients';
 import { startSynapse, type SynapseServer } from '../servers/synapse/synapse';
 import { startMattermost, type MattermostServer } from '../servers/mattermost';
 import { startRocketChat, type RocketChatServer } from '../servers/rocketchat/server';
-import { createMatrixAdapter } from '../../protocols/matrix';
-import type { AdapterEvent, ProtocolAdapter } from '../../protocols/contract';
 import { startWebApp, type WebApp } from '../helpers/web-app';
-import { addAccount, openInEnglish } from './ui';
-
-const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+import { addAccount, answer, openInEnglish } from './ui';
+import { startXmppMatrixPeers, type XmppMatrixPeers } from './peers';
 
 let prosody: ProsodyServer;
 let synapse: SynapseServer;
@@ -22,38 +19,18 @@ let mmTax: MattermostServer;
 let mmHealth: MattermostServer;
 let rc: RocketChatServer;
 let app: WebApp;
-let xmppPeer: RawPeer;
-let matrixPeer: ProtocolAdapter;
-const xmppGot: string[] = [];
-const matrixGot: string[] = [];
+let peers: XmppMatrixPeers;
 
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
   [prosody, synapse, mmTax, mmHealth, rc] = await Promise.all([startProsody(), startSynapse(), startMattermost(), startMattermost(), startRocketChat()]);
-  await prosody.register('alice', 'alicepw');
-  await prosody.register('bo', 'bopw');
-  await synapse.registerUser('alice', 'alice-matrix-pw');
-  await synapse.registerUser('sara', 'sara-pw');
-  xmppPeer = await rawPeer(prosody, 'bo', 'bopw');
-  await xmppPeer.send(xml('presence'));
-  xmppPeer.on('stanza', (s: Element) => {
-    if (s.is('message') && s.attrs.type === 'chat' && String(s.attrs.from).startsWith('alice@')) {
-      const body = s.getChildText('body');
-      if (body) xmppGot.push(body);
-    }
-  });
-  matrixPeer = createMatrixAdapter({ address: '@sara:localhost', serviceUrl: synapse.baseUrl, allowPlaintext: true }, { log: quiet, now: () => Date.now() });
-  matrixPeer.onEvent((e: AdapterEvent) => {
-    if (e.type === 'message' && !e.message.own) matrixGot.push(e.message.text);
-  });
-  await matrixPeer.connect({ credentials: { kind: 'password', password: 'sara-pw' }, syncState: {} });
+  peers = await startXmppMatrixPeers(prosody, synapse);
   app = await startWebApp();
 });
 
 test.afterAll(async () => {
-  await stopPeer(xmppPeer);
-  await matrixPeer?.disconnect();
+  await peers?.stop();
   await app?.stop();
   await Promise.allSettled([prosody?.dispose(), synapse?.dispose(), mmTax?.stop(), mmHealth?.stop(), rc?.dispose()]);
 });
@@ -68,16 +45,6 @@ function mattermostPair(srv: MattermostServer, me: string, peer: string): { meId
 
 function postsFrom(srv: MattermostServer, userId: string, channelId: string): string[] {
   return [...srv.state.posts.values()].filter((p) => p.user_id === userId && p.channel_id === channelId && p.delete_at === 0).map((p) => p.message);
-}
-
-async function answer(page: Page, conversation: RegExp, incoming: string, reply: string): Promise<void> {
-  await page.getByRole('listbox', { name: 'Conversations' }).getByRole('option', { name: conversation }).click();
-  const messages = page.getByRole('list', { name: 'Messages' });
-  await expect(messages.getByText(incoming)).toBeVisible();
-  const composer = page.getByRole('textbox', { name: 'Message', exact: true });
-  await composer.fill(reply);
-  await composer.press('Enter');
-  await expect(messages.getByRole('article').filter({ hasText: reply })).toContainText('Sent');
 }
 
 test('XMPP, Matrix, two Mattermost servers and Rocket.Chat: all read and answered from the one inbox', async ({ page }) => {
@@ -96,9 +63,9 @@ test('XMPP, Matrix, two Mattermost servers and Rocket.Chat: all read and answere
   await addAccount(page, { protocol: 'rocketchat', address: `alice@${rc.host}:${rc.port}`, password: 'alice-rc-pw', serviceUrl: rc.baseUrl });
 
   // A colleague on each system writes.
-  const dm = await matrixPeer.direct!.open('@alice:localhost');
-  await matrixPeer.send(dm.id, { clientTxnId: `sara-${Date.now()}`, text: 'Hej från Matrix – Sara på Försäkringskassan' });
-  await xmppPeer.send(xml('message', { type: 'chat', to: 'alice@localhost', id: 'bo-1' }, xml('body', {}, 'Hej från XMPP – Bo på Skatteverket'), xml('origin-id', { xmlns: 'urn:xmpp:sid:0', id: 'bo-1' })));
+  const dm = await peers.matrix.direct!.open('@alice:localhost');
+  await peers.matrix.send(dm.id, { clientTxnId: `sara-${Date.now()}`, text: 'Hej från Matrix – Sara på Försäkringskassan' });
+  await peers.xmpp.send(xml('message', { type: 'chat', to: 'alice@localhost', id: 'bo-1' }, xml('body', {}, 'Hej från XMPP – Bo på Skatteverket'), xml('origin-id', { xmlns: 'urn:xmpp:sid:0', id: 'bo-1' })));
   mmTax.post(tax.peerId, tax.dm, 'Hej från Mattermost – Karin på Skatteverket, **deklarationen**');
   mmHealth.post(health.peerId, health.dm, 'Hej från Mattermost – Olof på Socialstyrelsen');
   rc.post('pia', rcDm, 'Hej från Rocket.Chat – Pia på Kommunen');
@@ -122,8 +89,8 @@ test('XMPP, Matrix, two Mattermost servers and Rocket.Chat: all read and answere
   await answer(page, /Hej från Rocket.Chat/, 'Hej från Rocket.Chat – Pia på Kommunen', 'Tack Pia, svar via Rocket.Chat');
 
   // Each answer reached the right person on the right server, exactly once.
-  await expect.poll(() => matrixGot.filter((t) => t === 'Tack Sara, svar via Matrix').length, { timeout: 20_000 }).toBe(1);
-  await expect.poll(() => xmppGot.filter((t) => t === 'Tack Bo, svar via XMPP').length, { timeout: 20_000 }).toBe(1);
+  await expect.poll(() => peers.matrixGot.filter((t) => t === 'Tack Sara, svar via Matrix').length, { timeout: 20_000 }).toBe(1);
+  await expect.poll(() => peers.xmppGot.filter((t) => t === 'Tack Bo, svar via XMPP').length, { timeout: 20_000 }).toBe(1);
   await expect.poll(() => postsFrom(mmTax, tax.meId, tax.dm)).toEqual(['Tack Karin, svar via Skatteverkets Mattermost']);
   await expect.poll(() => postsFrom(mmHealth, health.meId, health.dm)).toEqual(['Tack Olof, svar via Socialstyrelsens Mattermost']);
   await expect.poll(() => rc.messages(rcDm).filter((m) => m.u.username === 'alice').map((m) => m.msg)).toEqual(['Tack Pia, svar via Rocket.Chat']);

@@ -37,3 +37,14 @@ export async function addAccount(page: Page, form: AccountForm & { readonly pass
   const name = new RegExp(form.address.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   await expect(page.getByRole('listitem', { name })).toContainText('Connected');
 }
+
+/** Open a conversation in the inbox, wait for `incoming` in it, send `reply` and wait until it is marked sent. */
+export async function answer(page: Page, conversation: RegExp, incoming: string, reply: string): Promise<void> {
+  await page.getByRole('listbox', { name: 'Conversations' }).getByRole('option', { name: conversation }).click();
+  const messages = page.getByRole('list', { name: 'Messages' });
+  await expect(messages.getByText(incoming)).toBeVisible();
+  const composer = page.getByRole('textbox', { name: 'Message', exact: true });
+  await composer.fill(reply);
+  await composer.press('Enter');
+  await expect(messages.getByRole('article').filter({ hasText: reply })).toContainText('Sent');
+}

@@ -10,6 +10,7 @@ import type {
   AdapterFactory,
   AdapterListener,
   AttachmentInfo,
+  CallInvite,
   ConnectOptions,
   ConnectResult,
   ContactInfo,
@@ -317,6 +318,11 @@ export class FakeAdapter implements ProtocolAdapter {
           const url = s.meetingLinks.get(m.id);
           if (url === undefined) throw new AppError('not_found', 'No such call');
           return url;
+        },
+        invite: async (c: string, call: CallInvite) => {
+          online();
+          s.record('meetings.invite', c, call);
+          return { joinUrl: call.url };
         },
       };
     }

@@ -14,11 +14,12 @@ export interface WebApp {
 
 const root = resolve(import.meta.dirname, '..', '..');
 
-export async function startWebApp(opts: { profileDir?: string } = {}): Promise<WebApp> {
+/** `env`: extra environment for the app, e.g. SAMVERKA_POLICY (a policy file by IT). */
+export async function startWebApp(opts: { profileDir?: string; env?: Readonly<Record<string, string>> } = {}): Promise<WebApp> {
   const profileDir = opts.profileDir ?? (await mkdtemp(join(tmpdir(), 'samverka-profile-')));
   const child: ChildProcess = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['main/web/start.ts', '--port', '0', '--profile', profileDir], {
     cwd: root,
-    env: { ...process.env, PATH: `${join(root, 'node_modules', '.bin')}:${process.env.PATH ?? ''}` },
+    env: { ...process.env, ...opts.env, PATH: `${join(root, 'node_modules', '.bin')}:${process.env.PATH ?? ''}` },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

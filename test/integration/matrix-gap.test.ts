@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSynapse } from '../servers/synapse/synapse';
 import type { RegisteredUser, SynapseServer } from '../servers/synapse/synapse';
+import { synapseApi } from '../servers/synapse/client-api';
 import { startHttpFront } from '../servers/http-front';
 import type { HttpFront } from '../servers/http-front';
 import { createMatrixAdapter } from '../../protocols/matrix';
@@ -26,16 +27,7 @@ let front: HttpFront;
 const open: ProtocolAdapter[] = [];
 let seq = 0;
 
-async function api<T>(user: RegisteredUser, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${server.baseUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${user.accessToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text}`);
-  return JSON.parse(text) as T;
-}
+const api = <T>(user: RegisteredUser, method: string, path: string, body?: unknown): Promise<T> => synapseApi<T>(server.baseUrl, user, method, path, body);
 
 const say = (user: RegisteredUser, room: string, text: string): Promise<{ event_id: string }> =>
   api(user, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/send/m.room.message/gap-${seq++}`, { msgtype: 'm.text', body: text });

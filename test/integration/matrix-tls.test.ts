@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSynapse } from '../servers/synapse/synapse';
 import type { RegisteredUser, SynapseServer } from '../servers/synapse/synapse';
+import { synapseApi } from '../servers/synapse/client-api';
 import { startHttpFront } from '../servers/http-front';
 import type { HttpFront } from '../servers/http-front';
 import { makeTestCa } from '../servers/test-ca';
@@ -48,16 +49,7 @@ async function rejection(p: Promise<unknown>): Promise<AppError> {
 }
 
 /** Plain client-server API call, directly to Synapse (not through the TLS front). */
-async function api<T>(user: RegisteredUser, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${server.baseUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${user.accessToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text}`);
-  return JSON.parse(text) as T;
-}
+const api = <T>(user: RegisteredUser, method: string, path: string, body?: unknown): Promise<T> => synapseApi<T>(server.baseUrl, user, method, path, body);
 
 beforeAll(async () => {
   [server, ca, unrelated] = await Promise.all([startSynapse(), makeTestCa('Samverka Test Org CA'), makeTestCa('Unrelated CA')]);

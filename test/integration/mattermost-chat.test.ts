@@ -1,43 +1,16 @@
 // Mattermost chat features end to end: adapter ↔ test server ↔ adapter (or the server's own
 // "post as a user" control standing in for another client).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startMattermost, type MattermostServer } from '../servers/mattermost';
-import { addUser, mainTeam, type TestUser } from '../servers/mattermost/harness';
-import type { AdapterEvent, MessageInfo, ProtocolAdapter } from '../../protocols/contract';
+import { describe, expect, it } from 'vitest';
+import { addUser, mainTeam, useMattermostServer, type LiveUser } from '../servers/mattermost/harness';
+import type { AdapterEvent, MessageInfo } from '../../protocols/contract';
 import { richToPlainText, type RichNode } from '../../common/rich-text';
 import { AppError } from '../../common/errors';
-import { record, type Recorder } from '../helpers/recorder';
 
-let srv: MattermostServer;
-const open: ProtocolAdapter[] = [];
-
-beforeAll(async () => {
-  srv = await startMattermost();
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((a) => a.disconnect()));
-});
-afterAll(async () => {
-  await srv.stop();
-});
-
-interface Live {
-  readonly user: TestUser;
-  readonly adapter: ProtocolAdapter;
-  readonly rec: Recorder;
-}
-
-async function connect(user: TestUser): Promise<Live> {
-  const adapter = user.makeAdapter();
-  open.push(adapter);
-  const rec = record(adapter);
-  await adapter.connect({ credentials: user.credentials, syncState: {} });
-  return { user, adapter, rec };
-}
+const mm = useMattermostServer();
 
 type Msg = Extract<AdapterEvent, { type: 'message' }>;
 const msgWith = (text: string) => (e: AdapterEvent): e is Msg => e.type === 'message' && e.message.text === text;
-async function message(l: Live, text: string): Promise<MessageInfo> {
+async function message(l: LiveUser, text: string): Promise<MessageInfo> {
   return ((await l.rec.waitFor(msgWith(text), 5000, text)) as Msg).message;
 }
 const settle = (ms = 300): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -55,16 +28,16 @@ function findTag(nodes: readonly RichNode[] | undefined, tag: string): Extract<R
 
 describe('mattermost conversations', () => {
   it('lists public, private, direct and group channels with readable titles', async () => {
-    const a = addUser(srv, 'list', { firstName: 'Lisa', lastName: 'Berg' });
-    const b = addUser(srv, 'listb', { firstName: 'Bo', lastName: 'Ek' });
-    const c = addUser(srv, 'listc', { firstName: 'Cia' });
-    const team = mainTeam(srv);
-    const pub = srv.createChannel({ teamId: team, name: `town-${a.username}`, displayName: 'Town Square', type: 'O', creatorId: a.id });
-    const priv = srv.createChannel({ teamId: team, name: `secret-${a.username}`, displayName: 'Secret', type: 'P', creatorId: b.id, memberIds: [a.id] });
-    srv.createChannel({ teamId: team, name: `other-${a.username}`, displayName: 'Not mine', type: 'P', creatorId: b.id });
-    const dm = srv.directChannel(a.id, b.id);
-    const gm = srv.state.groupChannel([a.id, b.id, c.id]);
-    const l = await connect(a);
+    const a = addUser(mm.srv, 'list', { firstName: 'Lisa', lastName: 'Berg' });
+    const b = addUser(mm.srv, 'listb', { firstName: 'Bo', lastName: 'Ek' });
+    const c = addUser(mm.srv, 'listc', { firstName: 'Cia' });
+    const team = mainTeam(mm.srv);
+    const pub = mm.srv.createChannel({ teamId: team, name: `town-${a.username}`, displayName: 'Town Square', type: 'O', creatorId: a.id });
+    const priv = mm.srv.createChannel({ teamId: team, name: `secret-${a.username}`, displayName: 'Secret', type: 'P', creatorId: b.id, memberIds: [a.id] });
+    mm.srv.createChannel({ teamId: team, name: `other-${a.username}`, displayName: 'Not mine', type: 'P', creatorId: b.id });
+    const dm = mm.srv.directChannel(a.id, b.id);
+    const gm = mm.srv.state.groupChannel([a.id, b.id, c.id]);
+    const l = await mm.connect(a);
     const list = await l.adapter.listConversations();
     const byId = new Map(list.map((x) => [x.id, x]));
     expect(byId.get(pub.id)).toMatchObject({ kind: 'group', title: 'Town Square', isPrivate: false });
@@ -75,36 +48,36 @@ describe('mattermost conversations', () => {
   });
 
   it('names the team in channel titles when the user is in several teams (DMs listed once)', async () => {
-    const a = addUser(srv, 'multi');
-    const b = addUser(srv, 'multib');
-    const second = srv.createTeam(`second-${a.username}`, 'Second Team', [a.id]);
-    const ch = srv.createChannel({ teamId: second.id, name: 'general', displayName: 'General', type: 'O', creatorId: a.id });
-    const dm = srv.directChannel(a.id, b.id);
-    const l = await connect(a);
+    const a = addUser(mm.srv, 'multi');
+    const b = addUser(mm.srv, 'multib');
+    const second = mm.srv.createTeam(`second-${a.username}`, 'Second Team', [a.id]);
+    const ch = mm.srv.createChannel({ teamId: second.id, name: 'general', displayName: 'General', type: 'O', creatorId: a.id });
+    const dm = mm.srv.directChannel(a.id, b.id);
+    const l = await mm.connect(a);
     const list = await l.adapter.listConversations();
     expect(list.find((x) => x.id === ch.id)?.title).toBe('General (Second Team)');
     expect(list.filter((x) => x.id === dm.id)).toHaveLength(1);
   });
 
   it('creates a private channel with a member, who sees it appear; members and leave', async () => {
-    const a = addUser(srv, 'create', { firstName: 'Creator' });
-    const b = addUser(srv, 'createb', { firstName: 'Member' });
-    const [la, lb] = await Promise.all([connect(a), connect(b)]);
+    const a = addUser(mm.srv, 'create', { firstName: 'Creator' });
+    const b = addUser(mm.srv, 'createb', { firstName: 'Member' });
+    const [la, lb] = await Promise.all([mm.connect(a), mm.connect(b)]);
     const info = await la.adapter.rooms!.create({ name: 'Projekt Älg', members: [b.address] });
     expect(info).toMatchObject({ kind: 'group', title: 'Projekt Älg', isPrivate: true });
-    expect(srv.state.channel(info.id).type).toBe('P');
+    expect(mm.srv.state.channel(info.id).type).toBe('P');
     await lb.rec.waitFor((e) => e.type === 'conversation' && e.conversation.id === info.id, 5000, 'member sees the channel');
     const members = await la.adapter.rooms!.members(info.id);
     expect(members.map((m) => [m.name, m.role]).sort()).toEqual([['Creator', 'admin'], ['Member', 'member']]);
     await lb.adapter.rooms!.leave(info.id);
-    expect(srv.state.isMember(info.id, b.id)).toBe(false);
+    expect(mm.srv.state.isMember(info.id, b.id)).toBe(false);
     expect((await lb.adapter.listConversations()).some((x) => x.id === info.id)).toBe(false);
   });
 
   it('opens a DM by address; the peer learns about it and gets the message', async () => {
-    const a = addUser(srv, 'dm');
-    const b = addUser(srv, 'dmb', { firstName: 'Dana' });
-    const [la, lb] = await Promise.all([connect(a), connect(b)]);
+    const a = addUser(mm.srv, 'dm');
+    const b = addUser(mm.srv, 'dmb', { firstName: 'Dana' });
+    const [la, lb] = await Promise.all([mm.connect(a), mm.connect(b)]);
     const conv = await la.adapter.direct!.open(b.address);
     expect(conv).toMatchObject({ kind: 'direct', title: 'Dana' });
     await la.adapter.send(conv.id, { clientTxnId: 't1', text: 'hej Dana' });
@@ -115,9 +88,9 @@ describe('mattermost conversations', () => {
   });
 
   it('group messages reach every member', async () => {
-    const [a, b, c] = [addUser(srv, 'gm'), addUser(srv, 'gmb'), addUser(srv, 'gmc')];
-    const gm = srv.state.groupChannel([a.id, b.id, c.id]);
-    const [la, lb, lc] = await Promise.all([connect(a), connect(b), connect(c)]);
+    const [a, b, c] = [addUser(mm.srv, 'gm'), addUser(mm.srv, 'gmb'), addUser(mm.srv, 'gmc')];
+    const gm = mm.srv.state.groupChannel([a.id, b.id, c.id]);
+    const [la, lb, lc] = await Promise.all([mm.connect(a), mm.connect(b), mm.connect(c)]);
     await la.adapter.send(gm.id, { clientTxnId: 'g1', text: 'to all three' });
     expect((await message(lb, 'to all three')).senderId).toBe(a.id);
     expect((await message(lc, 'to all three')).conversationId).toBe(gm.id);
@@ -125,10 +98,10 @@ describe('mattermost conversations', () => {
 });
 
 describe('mattermost messages', () => {
-  async function pair(): Promise<{ la: Live; lb: Live; conv: string }> {
-    const a = addUser(srv, 'msg', { firstName: 'Alva' });
-    const b = addUser(srv, 'msgb', { firstName: 'Bertil' });
-    const [la, lb] = await Promise.all([connect(a), connect(b)]);
+  async function pair(): Promise<{ la: LiveUser; lb: LiveUser; conv: string }> {
+    const a = addUser(mm.srv, 'msg', { firstName: 'Alva' });
+    const b = addUser(mm.srv, 'msgb', { firstName: 'Bertil' });
+    const [la, lb] = await Promise.all([mm.connect(a), mm.connect(b)]);
     const conv = (await la.adapter.direct!.open(b.address)).id;
     await lb.adapter.direct!.open(a.address);
     return { la, lb, conv };
@@ -167,14 +140,14 @@ describe('mattermost messages', () => {
   });
 
   it('mentions: @username, @channel and the server mentions list mark mentionsMe; own messages never do', async () => {
-    const a = addUser(srv, 'men');
-    const b = addUser(srv, 'menb');
-    const team = mainTeam(srv);
-    const ch = srv.createChannel({ teamId: team, name: `men-${a.username}`, displayName: 'Mentions', type: 'O', creatorId: a.id, memberIds: [b.id] });
-    const [la, lb] = await Promise.all([connect(a), connect(b)]);
-    srv.post(a.id, ch.id, `hej @${b.username}!`);
-    srv.post(a.id, ch.id, 'alla @channel');
-    srv.post(a.id, ch.id, `mail ${b.username}@example.se is not a mention`);
+    const a = addUser(mm.srv, 'men');
+    const b = addUser(mm.srv, 'menb');
+    const team = mainTeam(mm.srv);
+    const ch = mm.srv.createChannel({ teamId: team, name: `men-${a.username}`, displayName: 'Mentions', type: 'O', creatorId: a.id, memberIds: [b.id] });
+    const [la, lb] = await Promise.all([mm.connect(a), mm.connect(b)]);
+    mm.srv.post(a.id, ch.id, `hej @${b.username}!`);
+    mm.srv.post(a.id, ch.id, 'alla @channel');
+    mm.srv.post(a.id, ch.id, `mail ${b.username}@example.se is not a mention`);
     expect((await message(lb, `hej @${b.username}!`)).mentionsMe).toBe(true);
     expect((await message(lb, 'alla @channel')).mentionsMe).toBe(true);
     expect((await message(lb, `mail ${b.username}@example.se is not a mention`)).mentionsMe).toBe(false);
@@ -191,7 +164,7 @@ describe('mattermost messages', () => {
     expect(got.refs).toEqual({ postId: reply.messageId, rootId: root.messageId });
     await la.adapter.send(conv, { clientTxnId: 'th3', text: 'reply 2', replyTo: { id: got.id, refs: got.refs, senderId: got.senderId, text: got.text } });
     expect((await message(lb, 'reply 2')).replyToId).toBe(root.messageId);
-    expect(srv.state.post(root.messageId).reply_count).toBe(2);
+    expect(mm.srv.state.post(root.messageId).reply_count).toBe(2);
   });
 
   it('a retried send with the same clientTxnId creates one post; the echo carries the clientTxnId', async () => {
@@ -212,13 +185,13 @@ describe('mattermost messages', () => {
     const ack = await la.adapter.send(conv, { clientTxnId: 'x1', text: 'react to me' });
     const target = await message(lb, 'react to me');
     await lb.adapter.reactions!.set(conv, { id: target.id, refs: target.refs }, ['👍', ':party_parrot:']);
-    expect((srv.state.reactions.get(ack.messageId) ?? []).map((r) => r.emoji_name).sort()).toEqual(['+1', 'party_parrot']);
+    expect((mm.srv.state.reactions.get(ack.messageId) ?? []).map((r) => r.emoji_name).sort()).toEqual(['+1', 'party_parrot']);
     const r = await la.rec.waitFor((e) => e.type === 'reactions' && e.targetId === ack.messageId && e.keys.length === 2, 5000, 'two reactions');
     expect(r.type === 'reactions' && [...r.keys].sort()).toEqual([':party_parrot:', '👍']);
     expect(r.type === 'reactions' && r.senderId).toBe(lb.user.id);
     await lb.adapter.reactions!.set(conv, { id: target.id, refs: target.refs }, []);
     await la.rec.waitFor((e) => e.type === 'reactions' && e.targetId === ack.messageId && e.keys.length === 0, 5000, 'cleared');
-    expect(srv.state.reactions.get(ack.messageId) ?? []).toHaveLength(0);
+    expect(mm.srv.state.reactions.get(ack.messageId) ?? []).toHaveLength(0);
   });
 
   it('edits and deletes reach the peer; deleted posts vanish from history', async () => {
@@ -252,13 +225,10 @@ describe('mattermost messages', () => {
     const { la, lb, conv } = await pair();
     await la.adapter.send(conv, { clientTxnId: 'rd', text: 'read me' });
     const got = await message(lb, 'read me');
-    const second = lb.user.makeAdapter();
-    open.push(second);
-    const rec2 = record(second);
-    await second.connect({ credentials: lb.user.credentials, syncState: {} });
+    const { adapter: second, rec: rec2 } = await mm.connect(lb.user);
     await second.getHistory(conv, { limit: 5 });
     await lb.adapter.receipts!.markDisplayed(conv, { id: got.id, refs: got.refs, senderId: got.senderId });
-    expect(srv.state.members.get(conv)!.get(lb.user.id)!.last_viewed_at).toBeGreaterThan(0);
+    expect(mm.srv.state.members.get(conv)!.get(lb.user.id)!.last_viewed_at).toBeGreaterThan(0);
     const r = await rec2.waitFor((e) => e.type === 'receipt', 5000, 'own receipt');
     expect(r.type === 'receipt' && [r.conversationId, r.senderId, r.kind]).toEqual([conv, lb.user.id, 'displayed']);
   });
@@ -276,7 +246,7 @@ describe('mattermost messages', () => {
     expect(new TextDecoder().decode(file.data)).toBe('secret report');
     expect(file.name).toBe(att.name);
     // A file whose server-side name is hostile (another client uploaded it) is cleaned on receipt.
-    const hostile = srv.state.files.get(att.id)!;
+    const hostile = mm.srv.state.files.get(att.id)!;
     hostile.info.name = '..\\..\\evil.bat';
     const again = await lb.adapter.getHistory(conv, { limit: 5 });
     const a2 = again.messages.find((m) => m.id === got.id)!.attachments![0]!;
@@ -286,12 +256,12 @@ describe('mattermost messages', () => {
   });
 
   it('pages history backwards with before=<post id> until the beginning', async () => {
-    const a = addUser(srv, 'page');
-    const b = addUser(srv, 'pageb');
-    const dm = srv.directChannel(a.id, b.id);
+    const a = addUser(mm.srv, 'page');
+    const b = addUser(mm.srv, 'pageb');
+    const dm = mm.srv.directChannel(a.id, b.id);
     const texts = Array.from({ length: 8 }, (_, i) => `page ${i}`);
-    for (const t of texts) srv.post(b.id, dm.id, t);
-    const la = await connect(a);
+    for (const t of texts) mm.srv.post(b.id, dm.id, t);
+    const la = await mm.connect(a);
     const seen: string[][] = [];
     let before: string | undefined;
     for (let i = 0; i < 6; i++) {
@@ -302,6 +272,6 @@ describe('mattermost messages', () => {
       before = page.olderCursor;
     }
     expect(seen.flat()).toEqual(texts);
-    expect(srv.requests.some((r) => r.includes(`/channels/${dm.id}/posts?per_page=3&before=`))).toBe(true);
+    expect(mm.srv.requests.some((r) => r.includes(`/channels/${dm.id}/posts?per_page=3&before=`))).toBe(true);
   });
 });

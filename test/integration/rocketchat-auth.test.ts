@@ -1,64 +1,33 @@
 // Rocket.Chat sign-in against the fake server: password, TOTP and e-mail 2FA, personal access
 // token, resume token, SSO through the fake IdP (plain HTTP), wrong password, logout, plaintext.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../common/errors';
+import { describe, expect, it } from 'vitest';
 import { createRocketChatAdapter } from '../../protocols/rocketchat';
-import type { ProtocolAdapter } from '../../protocols/contract';
-import { startRocketChat } from '../servers/rocketchat/server';
-import type { RocketChatServer } from '../servers/rocketchat/server';
 import { totpCode } from '../servers/rocketchat/totp';
-import { addressOf, quietLog, rcClient } from '../servers/rocketchat/clients';
-import type { RcClient } from '../servers/rocketchat/clients';
+import { addressOf, quietLog, useRocketChatServer } from '../servers/rocketchat/clients';
+import { rejection } from '../helpers/rejection';
 
-let srv: RocketChatServer;
-const open: ProtocolAdapter[] = [];
+const rc = useRocketChatServer();
 let n = 0;
-
-beforeAll(async () => {
-  srv = await startRocketChat();
-});
-afterAll(async () => {
-  await srv.dispose();
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((a) => a.disconnect()));
-});
-
-function client(username: string, password?: string): RcClient {
-  const c = rcClient(srv, username, password);
-  open.push(c.adapter);
-  return c;
-}
-
-async function rejection(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('rocketchat sign-in', () => {
   it('logs in with a password and hands back a resume token that works on a new instance', async () => {
-    const u = srv.createUser(`pw${n++}`);
-    const c = client(u.username);
+    const u = rc.srv.createUser(`pw${n++}`);
+    const c = rc.client(u.username);
     const res = await c.connect();
     expect(res.selfId).toBe(u._id);
     expect(res.selfName).toBe(u.username);
     expect(res.renewedCredentials?.kind).toBe('token');
     await c.adapter.disconnect();
 
-    const again = client(u.username);
+    const again = rc.client(u.username);
     const res2 = await again.connect(res.renewedCredentials);
     expect(res2.selfId).toBe(u._id);
     await again.rec.waitFor((e) => e.type === 'connection' && e.state === 'connected');
   });
 
   it('rejects a wrong password as auth (fatal), not as a network problem', async () => {
-    const u = srv.createUser(`wrong${n++}`);
-    const c = client(u.username);
+    const u = rc.srv.createUser(`wrong${n++}`);
+    const c = rc.client(u.username);
     const err = await rejection(c.connect({ kind: 'password', password: 'nope' }));
     expect(err.kind).toBe('auth');
     expect(err.fatal).toBe(true);
@@ -67,8 +36,8 @@ describe('rocketchat sign-in', () => {
   });
 
   it('TOTP: no code → second_factor; wrong code → second_factor; right code → signed in', async () => {
-    const u = srv.createUser(`totp${n++}`, { twoFactor: 'totp' });
-    const c = client(u.username);
+    const u = rc.srv.createUser(`totp${n++}`, { twoFactor: 'totp' });
+    const c = rc.client(u.username);
     expect((await rejection(c.connect())).kind).toBe('second_factor');
     const valid = new Set([-30_000, 0, 30_000].map((d) => totpCode(u.totpSecret!, Date.now() + d)));
     const wrong = ['000000', '111111', '222222', '333333'].find((x) => !valid.has(x))!;
@@ -78,47 +47,46 @@ describe('rocketchat sign-in', () => {
   });
 
   it('e-mail 2FA: the first attempt sends the code, the second signs in with it', async () => {
-    const u = srv.createUser(`mail${n++}`, { twoFactor: 'email' });
-    const c = client(u.username);
-    expect(srv.lastEmailCode(u.username)).toBeNull();
+    const u = rc.srv.createUser(`mail${n++}`, { twoFactor: 'email' });
+    const c = rc.client(u.username);
+    expect(rc.srv.lastEmailCode(u.username)).toBeNull();
     expect((await rejection(c.connect())).kind).toBe('second_factor');
-    const code = srv.lastEmailCode(u.username);
+    const code = rc.srv.lastEmailCode(u.username);
     expect(code).toMatch(/^\d{6}$/);
     const res = await c.connect({ kind: 'password', password: u.password, otp: code! });
     expect(res.selfId).toBe(u._id);
   });
 
   it('personal access token as "userId:token"; a revoked one is auth', async () => {
-    const u = srv.createUser(`pat${n++}`);
-    const pat = srv.createPat(u.username);
-    const c = client(u.username);
+    const u = rc.srv.createUser(`pat${n++}`);
+    const pat = rc.srv.createPat(u.username);
+    const c = rc.client(u.username);
     const res = await c.connect({ kind: 'token', token: `${pat.userId}:${pat.token}` });
     expect(res.selfId).toBe(u._id);
     expect(res.renewedCredentials).toBeUndefined();
     await c.adapter.disconnect();
-    const bad = client(u.username);
+    const bad = rc.client(u.username);
     expect((await rejection(bad.connect({ kind: 'token', token: `${pat.userId}:not-the-token` }))).kind).toBe('auth');
   });
 
   it('logout ends the server session: the resume token no longer works', async () => {
-    const u = srv.createUser(`out${n++}`);
-    const c = client(u.username);
+    const u = rc.srv.createUser(`out${n++}`);
+    const c = rc.client(u.username);
     const res = await c.connect();
     await c.adapter.logout();
-    const again = client(u.username);
+    const again = rc.client(u.username);
     expect((await rejection(again.connect(res.renewedCredentials))).kind).toBe('auth');
   });
 
   it('refuses plain http unless allowPlaintext', async () => {
-    const u = srv.createUser(`plain${n++}`);
-    const a = createRocketChatAdapter({ address: addressOf(srv, u.username), serviceUrl: srv.baseUrl }, { log: quietLog, now: () => Date.now() });
-    open.push(a);
+    const u = rc.srv.createUser(`plain${n++}`);
+    const a = rc.track(createRocketChatAdapter({ address: addressOf(rc.srv, u.username), serviceUrl: rc.srv.baseUrl }, { log: quietLog, now: () => Date.now() }));
     expect((await rejection(a.connect({ credentials: { kind: 'password', password: u.password }, syncState: {} }))).kind).toBe('insecure');
   });
 
   it('SSO: the Meteor OAuth flow through the fake IdP yields credentials that sign in once', async () => {
-    const u = srv.createUser(`sso${n++}`);
-    const c = client(u.username);
+    const u = rc.srv.createUser(`sso${n++}`);
+    const c = rc.client(u.username);
     const sso = c.adapter.sso!;
     const providers = await sso.providers();
     expect(providers.map((p) => p.id)).toContain('samverka-idp');
@@ -129,7 +97,7 @@ describe('rocketchat sign-in', () => {
     expect(page.status).toBe(200);
     const html = await page.text();
     const field = (name: string): string => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1]?.replace(/&#(\d+);/g, (_, d: string) => String.fromCharCode(Number(d))) ?? '';
-    const submit = await fetch(`${srv.baseUrl}/idp/authorize`, {
+    const submit = await fetch(`${rc.srv.baseUrl}/idp/authorize`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ redirect_uri: field('redirect_uri'), state: field('state'), username: u.username, password: u.password }).toString(),
@@ -147,7 +115,7 @@ describe('rocketchat sign-in', () => {
     expect(res.selfId).toBe(u._id);
     expect(res.renewedCredentials?.kind).toBe('token');
     await c.adapter.disconnect();
-    const replay = client(u.username);
+    const replay = rc.client(u.username);
     expect((await rejection(replay.connect({ kind: 'sso-token', token: hash }))).kind).toBe('auth');
   });
 });

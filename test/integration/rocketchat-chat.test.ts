@@ -1,37 +1,22 @@
 // Rocket.Chat chat features against the fake server: channels, private groups, DMs, Markdown →
 // rich text with mentions, threads, reactions, edit, delete, typing, read state, uploads and
 // downloads, history paging, presence and video conferences.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RichNode } from '../../common/rich-text';
 import { richToPlainText } from '../../common/rich-text';
-import type { ProtocolAdapter } from '../../protocols/contract';
-import { startRocketChat } from '../servers/rocketchat/server';
-import type { RocketChatServer } from '../servers/rocketchat/server';
-import { isMessageText, rcClient, settle } from '../servers/rocketchat/clients';
+import { isMessageText, settle, useRocketChatServer } from '../servers/rocketchat/clients';
 import type { MessageEvent, RcClient } from '../servers/rocketchat/clients';
 
-let srv: RocketChatServer;
-const open: ProtocolAdapter[] = [];
+const rc = useRocketChatServer();
 let n = 0;
-
-beforeAll(async () => {
-  srv = await startRocketChat();
-});
-afterAll(async () => {
-  await srv.dispose();
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((a) => a.disconnect()));
-});
 
 async function pair(): Promise<{ a: RcClient; b: RcClient; an: string; bn: string; aId: string; bId: string; dm: string }> {
   const an = `anna${n}`;
   const bn = `bo${n++}`;
-  srv.createUser(an);
-  srv.createUser(bn);
-  const a = rcClient(srv, an);
-  const b = rcClient(srv, bn);
-  open.push(a.adapter, b.adapter);
+  rc.srv.createUser(an);
+  rc.srv.createUser(bn);
+  const a = rc.client(an);
+  const b = rc.client(bn);
   const [ra, rb] = await Promise.all([a.connect(), b.connect()]);
   const dm = (await a.adapter.direct!.open(b.address)).id;
   return { a, b, an, bn, aId: ra.selfId, bId: rb.selfId, dm };
@@ -63,10 +48,10 @@ const msgWith = (text: string) => isMessageText(text);
 
 describe('rocketchat conversations', () => {
   it('lists public channels and private groups the user is in, and a DM after direct.open', async () => {
-    srv.createUser(`carl${n}`);
+    rc.srv.createUser(`carl${n}`);
     const { a, an, bn, dm } = await pair();
-    const channel = srv.createRoom('c', `general-${n}`, an);
-    const group = srv.createRoom('p', `secret-${n}`, bn, [an]);
+    const channel = rc.srv.createRoom('c', `general-${n}`, an);
+    const group = rc.srv.createRoom('p', `secret-${n}`, bn, [an]);
     const list = await a.adapter.listConversations();
     const byId = new Map(list.map((c) => [c.id, c]));
     expect(byId.get(channel)).toMatchObject({ kind: 'group', isPrivate: false, title: `general-${n}` });
@@ -77,7 +62,7 @@ describe('rocketchat conversations', () => {
 
   it('a group added while connected shows up live as a conversation', async () => {
     const { a, an, bn } = await pair();
-    const group = srv.createRoom('p', `late-${n}`, bn, [an]);
+    const group = rc.srv.createRoom('p', `late-${n}`, bn, [an]);
     const ev = await a.rec.waitFor((e) => e.type === 'conversation' && e.conversation.id === group, 5000, 'new conversation');
     expect(ev.type === 'conversation' && ev.conversation.isPrivate).toBe(true);
   });
@@ -97,7 +82,7 @@ describe('rocketchat conversations', () => {
   it('joins a public channel by name and leaves it', async () => {
     const { a, bn } = await pair();
     const name = `open-${n}`;
-    const rid = srv.createRoom('c', name, bn);
+    const rid = rc.srv.createRoom('c', name, bn);
     const conv = await a.adapter.rooms!.join(`#${name}`);
     expect(conv.id).toBe(rid);
     await a.adapter.rooms!.leave(rid);
@@ -121,10 +106,10 @@ describe('rocketchat messages', () => {
 
   it('mentions: @all marks mentionsMe, an unrelated message does not', async () => {
     const { b, an, bn } = await pair();
-    const rid = srv.createRoom('c', `ment-${n}`, an, [bn]);
+    const rid = rc.srv.createRoom('c', `ment-${n}`, an, [bn]);
     await b.adapter.listConversations();
-    srv.post(an, rid, 'plain note');
-    srv.post(an, rid, 'hey @all look');
+    rc.srv.post(an, rid, 'plain note');
+    rc.srv.post(an, rid, 'hey @all look');
     const plain = ((await b.rec.waitFor(msgWith('plain note'), 5000, 'plain')) as MessageEvent).message;
     const all = ((await b.rec.waitFor(msgWith('hey @all look'), 5000, '@all')) as MessageEvent).message;
     expect(plain.mentionsMe).toBe(false);
@@ -171,7 +156,7 @@ describe('rocketchat messages', () => {
     // One chat.react per key: the intermediate state (one key) may be seen first.
     const r1 = await a.rec.waitFor((e) => e.type === 'reactions' && e.targetId === ack.messageId && e.keys.length === 2, 5000, 'reaction');
     expect(r1.type === 'reactions' && [...r1.keys].sort()).toEqual(['🎉', '👍'].sort());
-    expect(srv.messages(dm).find((m) => m._id === ack.messageId)?.reactions).toHaveProperty([':thumbsup:']);
+    expect(rc.srv.messages(dm).find((m) => m._id === ack.messageId)?.reactions).toHaveProperty([':thumbsup:']);
     a.rec.clear();
     await b.adapter.reactions!.set(dm, { id: ack.messageId, refs: ack.refs }, ['🎉']);
     const r2 = await a.rec.waitFor((e) => e.type === 'reactions' && e.targetId === ack.messageId && e.keys.length === 1, 5000, 'reaction replaced');
@@ -202,7 +187,7 @@ describe('rocketchat messages', () => {
     await a.adapter.typing!.set(dm, false);
     await b.rec.waitFor((e) => e.type === 'typing' && e.conversationId === dm && !e.typing, 5000, 'typing off');
     expect(a.rec.events.some((e) => e.type === 'typing')).toBe(false);
-    srv.typing(bn, dm, true);
+    rc.srv.typing(bn, dm, true);
     await a.rec.waitFor((e) => e.type === 'typing' && e.conversationId === dm && e.typing, 5000, 'typing from server user');
   });
 
@@ -211,9 +196,9 @@ describe('rocketchat messages', () => {
     await a.adapter.send(dm, { clientTxnId: 'u1', text: 'unread one' });
     await a.adapter.send(dm, { clientTxnId: 'u2', text: 'unread two' });
     const last = ((await b.rec.waitFor(msgWith('unread two'), 5000, 'unread')) as MessageEvent).message;
-    expect(srv.unread(bn, dm)).toBe(2);
+    expect(rc.srv.unread(bn, dm)).toBe(2);
     await b.adapter.receipts!.markDisplayed(dm, { id: last.id, refs: last.refs, senderId: last.senderId });
-    expect(srv.unread(bn, dm)).toBe(0);
+    expect(rc.srv.unread(bn, dm)).toBe(0);
   });
 
   it('replaying a send with the same clientTxnId does not make a second message', async () => {
@@ -223,7 +208,7 @@ describe('rocketchat messages', () => {
     expect(second.messageId).toBe(first.messageId);
     await b.rec.waitFor(msgWith('only once'), 5000, 'once');
     await settle();
-    expect(srv.messages(dm).filter((m) => m.msg === 'only once')).toHaveLength(1);
+    expect(rc.srv.messages(dm).filter((m) => m.msg === 'only once')).toHaveLength(1);
     expect(b.rec.events.filter(msgWith('only once'))).toHaveLength(1);
     const own = ((await a.rec.waitFor(msgWith('only once'), 5000, 'own echo')) as MessageEvent).message;
     expect(own.own).toBe(true);
@@ -245,25 +230,25 @@ describe('rocketchat messages', () => {
     expect(new TextDecoder().decode(dl.data)).toBe('hello file');
     expect(dl.name).toBe('passwd.txt');
     await expect(b.adapter.files!.download({ ...file, url: 'https://evil.example/file-upload/x/y' })).rejects.toMatchObject({ kind: 'invalid_input' });
-    await expect(b.adapter.files!.download({ ...file, url: `${srv.baseUrl}/file-upload/%2e%2e/api/v1/me` })).rejects.toMatchObject({ kind: 'invalid_input' });
+    await expect(b.adapter.files!.download({ ...file, url: `${rc.srv.baseUrl}/file-upload/%2e%2e/api/v1/me` })).rejects.toMatchObject({ kind: 'invalid_input' });
   });
 
   it('a hostile file name sent by another client is sanitised on receive and still downloads', async () => {
     const { b, an, dm } = await pair();
-    srv.postFile(an, dm, '..\\..\\Startup\\evil\u202Etxt.exe', new Uint8Array([1, 2, 3]), 'hostile name');
+    rc.srv.postFile(an, dm, '..\\..\\Startup\\evil\u202Etxt.exe', new Uint8Array([1, 2, 3]), 'hostile name');
     const got = ((await b.rec.waitFor(msgWith('hostile name'), 5000, 'file')) as MessageEvent).message;
     const file = got.attachments![0]!;
     expect(file.name).toBe('eviltxt.exe');
-    expect(file.url.startsWith(`${srv.baseUrl}/file-upload/`)).toBe(true);
+    expect(file.url.startsWith(`${rc.srv.baseUrl}/file-upload/`)).toBe(true);
     const dl = await b.adapter.files!.download(file);
     expect([...dl.data]).toEqual([1, 2, 3]);
   });
 
   it('pages history oldest → newest with a null cursor at the start', async () => {
     const { a, an, bn } = await pair();
-    const rid = srv.createRoom('c', `hist-${n}`, an, [bn]);
+    const rid = rc.srv.createRoom('c', `hist-${n}`, an, [bn]);
     const texts = Array.from({ length: 5 }, (_, i) => `h${i}`);
-    for (const t of texts) srv.post(bn, rid, t);
+    for (const t of texts) rc.srv.post(bn, rid, t);
     await a.adapter.listConversations();
     const p1 = await a.adapter.getHistory(rid, { limit: 2 });
     expect(p1.messages.map((m) => m.text)).toEqual(['h3', 'h4']);
@@ -290,7 +275,7 @@ describe('rocketchat presence and meetings', () => {
 
   it('observes a server-side status change and going offline', async () => {
     const { a, b, bn, bId } = await pair();
-    srv.setStatus(bn, 'away', 'lunch');
+    rc.srv.setStatus(bn, 'away', 'lunch');
     await a.rec.waitFor((e) => e.type === 'presence' && e.userId === bId && e.state === 'away' && e.statusText === 'lunch', 5000, 'away');
     await b.adapter.disconnect();
     await a.rec.waitFor((e) => e.type === 'presence' && e.userId === bId && e.state === 'offline', 5000, 'offline');
@@ -298,7 +283,7 @@ describe('rocketchat presence and meetings', () => {
 
   it('a video conference arrives as a joinable message with the call id in refs', async () => {
     const { a, bn, dm } = await pair();
-    const { callId } = srv.startVideoConference(bn, dm, 'Standup');
+    const { callId } = rc.srv.startVideoConference(bn, dm, 'Standup');
     const ev = (await a.rec.waitFor((e) => e.type === 'message' && e.message.refs.callId === callId, 5000, 'videoconf')) as MessageEvent;
     expect(ev.message.text).toMatch(/video conference/i);
     expect(ev.message.text).toContain(`https://meet.example.invalid/RocketChat${callId}`);

@@ -1,6 +1,6 @@
 // What the core keeps in memory per account: its adapter, supervisor and what the server told
 // us this session. The durable part (address, server, self id) is the AccountRow in SQLite.
-import type { Capabilities, PresenceState } from '../../../common/model';
+import type { Capabilities, OwnPresenceState, PresenceState } from '../../../common/model';
 import type { AccountSummary } from '../../../common/model';
 import type { AdapterEvent, ProtocolAdapter } from '../../../protocols/contract';
 import type { AccountRow } from '../store/rows';
@@ -21,7 +21,7 @@ export function isConnected(rt: AccountRuntime): boolean {
   return rt.adapter !== null && rt.supervisor?.status().state === 'connected';
 }
 
-export function accountSummary(rt: AccountRuntime, ownPresence: PresenceState): AccountSummary {
+export function accountSummary(rt: AccountRuntime, ownPresence: PresenceState, presenceOverride: OwnPresenceState | null = null): AccountSummary {
   const s = rt.supervisor?.status() ?? {
     state: 'needs-attention' as const,
     attempt: 0,
@@ -39,6 +39,7 @@ export function accountSummary(rt: AccountRuntime, ownPresence: PresenceState): 
     nextRetryAt: s.nextRetryAt,
     capabilities: rt.capabilities,
     ownPresence: s.state === 'connected' ? ownPresence : 'offline',
+    presenceOverride,
   };
 }
 

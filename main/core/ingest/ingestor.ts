@@ -6,6 +6,7 @@
 import type { Patch } from '../../../common/api';
 import type { AdapterEvent, MeetingInfo, MessageInfo } from '../../../protocols/contract';
 import { safeMeetingUrl } from '../../../common/meetings';
+import { detectMeeting } from '../../../common/meeting-links';
 import type { CoreLogger, Scheduler } from '../clock';
 import { contactIdFor, conversationIdFor, messageIdFor } from '../ids';
 import type { ConversationRow, MessageRow } from '../store/rows';
@@ -24,6 +25,10 @@ export interface IngestHost {
   readonly log: CoreLogger;
   readonly typing: TypingTracker;
   selfId(accountId: string): string | null;
+  /** Hosts known to run Jitsi (meeting servers of the accounts and policy), to recognise links. */
+  jitsiHosts(): readonly string[];
+  /** Do not disturb: no notifications for this account's messages. */
+  silenced(accountId: string): boolean;
   /** Patches for stored state (message views, conversation rows, contacts) are built by the host. */
   emitMessages(conversationId: string, messageIds: readonly string[]): void;
   emitConversation(conversationId: string): void;
@@ -228,6 +233,7 @@ export class Ingestor {
           is_private: c.isPrivate ? 1 : 0, last_activity_at: c.lastActivityAt ?? 0,
           ...(c.encrypted === undefined ? {} : { encrypted: c.encrypted ? 1 : 0 }),
           avatar: c.avatar ?? null,
+          ...(c.kind === 'direct' && typeof c.peer === 'string' && c.peer.length > 0 && c.peer.length <= 320 ? { peer: c.peer } : {}),
         });
         fx.conversations.add(id);
         return;
@@ -378,9 +384,18 @@ export class Ingestor {
       cursor: m.cursor ?? null,
       undecryptable: m.undecryptable === true ? 1 : 0,
       rich: richJson(m.rich),
-      meeting: meetingJson(m.meeting),
+      // A call the protocol announced natively, else a meeting link in the text (Join card).
+      meeting: m.meeting !== undefined ? meetingJson(m.meeting) : this.detectedMeeting(convId, m),
     };
     store.insertMessage(row, paging ? this.pagingSeq++ : undefined);
+    if (row.meeting !== null && !m.own && !paging && !m.fromHistory && !this.host.silenced(accountId)) {
+      // An invitation to a call, live: a notification with Join and Dismiss (not during DND).
+      const meeting = JSON.parse(row.meeting) as { system: string };
+      fx.other.push({
+        type: 'notice', level: 'info', code: 'meeting-invite',
+        params: { accountId, conversationId: convId, messageId: row.id, system: meeting.system, from: m.senderName || m.senderId },
+      });
+    }
     // Unread: not our own, not paged in by the user, and not backfill already read past.
     const counts = !m.own && !paging && (!m.fromHistory || m.ts > conv.last_read_at);
     store.bumpConversation(convId, m.ts, previewOf(row.rich !== null && m.rich ? richToPlainText(m.rich) : m.text, attachments), counts ? 1 : 0, counts && m.mentionsMe ? 1 : 0);
@@ -408,6 +423,7 @@ export class Ingestor {
       // The keys arrived: the placeholder becomes the message (same row, same id).
       store.resolveUndecryptable(existing.id, {
         text: m.text, rich: richJson(m.rich), attachments: JSON.stringify(m.attachments ?? []), reply_to: m.replyToId ?? null, mentions_me: m.mentionsMe ? 1 : 0,
+        meeting: meetingJson(m.meeting ?? detectMeeting(m.text, this.host.jitsiHosts()) ?? undefined),
       });
       this.refreshPreviewIfNewest(existing.conversation_id, existing);
       fx.message(existing.conversation_id, existing.id);
@@ -416,6 +432,18 @@ export class Ingestor {
       // The archive copy carries the paging cursor the live copy lacked.
       store.confirmMessage(existing.id, existing.native_id!, existing.refs, existing.status, m.cursor);
     }
+  }
+
+  /**
+   * A meeting link in a message's text, unless the same call was just announced natively in this
+   * conversation (Matrix sends a Jitsi widget and then the link as text: one card, not two).
+   */
+  private detectedMeeting(convId: string, m: MessageInfo): string | null {
+    if (m.undecryptable) return null;
+    const found = detectMeeting(m.text, this.host.jitsiHosts());
+    if (!found) return null;
+    if (this.host.store.hasMeetingNear(convId, found.url, m.ts, 120_000)) return null;
+    return meetingJson(found);
   }
 
   /**

@@ -40,6 +40,8 @@ export interface OutboxHost {
   emitMessages(conversationId: string, messageIds: readonly string[]): void;
   emitConversation(conversationId: string): void;
   emit(patch: Patch): void;
+  /** The Join card for a meeting link in our own text (stored JSON), or null. */
+  meetingOf(text: string): string | null;
 }
 
 export class Outbox {
@@ -60,7 +62,7 @@ export class Outbox {
         id, conversation_id: conv.id, native_id: null, sender_id: sender.id, sender_name: sender.name, own: 1, ts: now,
         text: payload.text, edited_at: null, deleted: 0, reply_to: replyNative,
         attachments: JSON.stringify(payload.attachment ? [payload.attachment] : []), refs: '{}',
-        status: 'pending', mentions_me: 0, client_txn_id: clientTxnId, cursor: null,
+        status: 'pending', mentions_me: 0, client_txn_id: clientTxnId, cursor: null, meeting: this.host.meetingOf(payload.text),
       });
       store.insertOutbox({
         client_txn_id: clientTxnId, account_id: conv.account_id, conversation_id: conv.id,

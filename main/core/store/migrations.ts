@@ -221,20 +221,55 @@ const v4: Migration = (db) => {
 /**
  * v5: formatted text, calls and pictures. `rich` is the allowlisted tree of common/rich-text.ts as
  * JSON (NULL: plain text); `meeting` the MeetingInfo a message invites to; `avatar` the adapter's
- * locator for the conversation's picture.
+ * locator for the conversation's picture; `peer` the other person's address in a direct chat
+ * whose id is a room or channel id.
  */
 const v5: Migration = (db) => {
   db.exec(`
     ALTER TABLE messages ADD COLUMN rich TEXT;
     ALTER TABLE messages ADD COLUMN meeting TEXT;
     ALTER TABLE conversations ADD COLUMN avatar TEXT;
+    -- The other person's address in a direct chat whose native id is a room/channel id.
+    ALTER TABLE conversations ADD COLUMN peer TEXT;
+  `);
+};
+
+/**
+ * v6: people (main/core/people). A person joins the addresses (contacts and direct-chat peers,
+ * per account) the user or a reliable signal said are one human. `renamed` marks a name the user
+ * chose; otherwise the name follows the addresses' names. Address rows outlive a contact that
+ * briefly disappears (a roster reload), so merges are not lost; they go with their account.
+ * `emails` holds what an adapter may learn about an address (JSON string[]), for suggestions.
+ * `person_dismissals` holds address pairs (a < b, each "accountId\naddress") the user said are
+ * not the same person: suggestions between people containing such a pair are never made again.
+ */
+const v6: Migration = (db) => {
+  db.exec(`
+    CREATE TABLE people (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      name TEXT NOT NULL DEFAULT '',
+      renamed INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE person_addresses (
+      account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+      address TEXT NOT NULL,
+      person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+      emails TEXT NOT NULL DEFAULT '[]',
+      PRIMARY KEY (account_id, address)
+    ) WITHOUT ROWID;
+    CREATE INDEX person_addresses_by_person ON person_addresses (person_id);
+    CREATE TABLE person_dismissals (
+      a TEXT NOT NULL,
+      b TEXT NOT NULL,
+      PRIMARY KEY (a, b)
+    ) WITHOUT ROWID;
   `);
 };
 
 /** Steps that rebuild tables run with foreign keys off (SQLite's documented ALTER procedure). */
 const REBUILDS = new Set<Migration>([v3]);
 
-export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4, v5];
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4, v5, v6];
 
 export function schemaVersion(db: Database.Database): number {
   return db.pragma('user_version', { simple: true }) as number;

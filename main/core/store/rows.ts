@@ -34,6 +34,8 @@ export interface ConversationRow {
   readonly encrypted: number;
   /** The adapter's locator of the conversation's picture (AvatarFeature), or null. */
   readonly avatar: string | null;
+  /** Direct chats: the other person's address when native_id is a room/channel id. */
+  readonly peer: string | null;
 }
 
 /** A conversation joined with what the inbox needs from other tables. */
@@ -108,4 +110,39 @@ export interface OutboxRow {
   readonly created_at: number;
   /** JSON AppErrorDto. */
   readonly last_error: string | null;
+}
+
+export interface PersonRow {
+  readonly id: number;
+  readonly name: string;
+  /** 1 when the user chose the name. */
+  readonly renamed: number;
+}
+
+/** One address of a person, joined with what is known about it on its account. */
+export interface PersonAddressRow {
+  readonly person_id: number;
+  readonly account_id: string;
+  readonly address: string;
+  /** JSON string[] of e-mail addresses an adapter reported (may be empty). */
+  readonly emails: string;
+  readonly protocol: ProtocolId;
+  /** Null when the address is not (or no longer) a contact. */
+  readonly contact_name: string | null;
+  readonly subscription: string | null;
+  /** The direct conversation with the address, if any. */
+  readonly conversation_id: string | null;
+  readonly conversation_title: string | null;
+  readonly presence_state: string | null;
+  readonly status_text: string | null;
+  readonly presence_at: number | null;
+}
+
+/** A contact or direct-chat peer that has no person yet. */
+export interface UnassignedPeerRow {
+  readonly account_id: string;
+  readonly address: string;
+  readonly protocol: ProtocolId;
+  /** 1 for a contact, 0 for a direct-chat peer only. */
+  readonly is_contact: number;
 }

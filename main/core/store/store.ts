@@ -14,7 +14,10 @@ import type {
   NewMessageRow,
   OutboxRow,
   OutboxState,
+  PersonAddressRow,
+  PersonRow,
   ReactionRow,
+  UnassignedPeerRow,
 } from './rows';
 
 type Param = string | number | bigint | null | Buffer;
@@ -153,19 +156,21 @@ export class Store {
     encrypted?: number;
     /** Picture locator; null clears it, undefined keeps the stored one. */
     avatar?: string | null;
+    /** The other person's address in a direct chat; undefined keeps the stored one. */
+    peer?: string | null;
   }): boolean {
     const existed = this.get<{ id: string }>('SELECT id FROM conversations WHERE id = ?', c.id) !== undefined;
     if (existed) {
       this.run(
         `UPDATE conversations SET kind = ?, title = ?, is_private = ?, last_activity_at = max(last_activity_at, ?),
-           encrypted = coalesce(?, encrypted), avatar = CASE WHEN ? THEN ? ELSE avatar END WHERE id = ?`,
-        c.kind, c.title, c.is_private, c.last_activity_at, c.encrypted ?? null, c.avatar === undefined ? 0 : 1, c.avatar ?? null, c.id,
+           encrypted = coalesce(?, encrypted), avatar = CASE WHEN ? THEN ? ELSE avatar END, peer = coalesce(?, peer) WHERE id = ?`,
+        c.kind, c.title, c.is_private, c.last_activity_at, c.encrypted ?? null, c.avatar === undefined ? 0 : 1, c.avatar ?? null, c.peer ?? null, c.id,
       );
     } else {
       this.run(
-        `INSERT INTO conversations (id, account_id, native_id, kind, title, is_private, last_activity_at, encrypted, avatar, conv_key)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(conv_key), 0) + 1 FROM conversations))`,
-        c.id, c.account_id, c.native_id, c.kind, c.title, c.is_private, c.last_activity_at, c.encrypted ?? 0, c.avatar ?? null,
+        `INSERT INTO conversations (id, account_id, native_id, kind, title, is_private, last_activity_at, encrypted, avatar, peer, conv_key)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(conv_key), 0) + 1 FROM conversations))`,
+        c.id, c.account_id, c.native_id, c.kind, c.title, c.is_private, c.last_activity_at, c.encrypted ?? 0, c.avatar ?? null, c.peer ?? null,
       );
     }
     return !existed;
@@ -198,7 +203,7 @@ export class Store {
     SELECT c.*,
       (SELECT protocol FROM accounts WHERE id = c.account_id) AS protocol,
       CASE WHEN c.kind = 'direct'
-        THEN (SELECT state FROM presence WHERE account_id = c.account_id AND user_id = c.native_id) END AS presence_state
+        THEN (SELECT state FROM presence WHERE account_id = c.account_id AND user_id = coalesce(c.peer, c.native_id)) END AS presence_state
     FROM conversations c`;
   listConversations(accountId?: string): ConversationListRow[] {
     return accountId === undefined
@@ -210,7 +215,7 @@ export class Store {
   }
   /** Direct conversations with this peer (for presence changes). */
   directConversationIds(accountId: string, peer: string): string[] {
-    return this.all<{ id: string }>(`SELECT id FROM conversations WHERE account_id = ? AND native_id = ? AND kind = 'direct'`, accountId, peer).map((r) => r.id);
+    return this.all<{ id: string }>(`SELECT id FROM conversations WHERE account_id = ? AND coalesce(peer, native_id) = ? AND kind = 'direct'`, accountId, peer).map((r) => r.id);
   }
   deleteConversation(id: string): void {
     this.tx(() => this.deleteConversationRows(id));
@@ -287,15 +292,23 @@ export class Store {
     return Math.min(row?.low ?? 1, 1) - n;
   }
   /** The keys for an undecryptable message arrived: it becomes an ordinary message. */
-  resolveUndecryptable(id: string, m: { text: string; rich: string | null; attachments: string; reply_to: string | null; mentions_me: number }): void {
+  resolveUndecryptable(id: string, m: { text: string; rich: string | null; meeting: string | null; attachments: string; reply_to: string | null; mentions_me: number }): void {
     this.run(
-      'UPDATE messages SET text = ?, rich = ?, attachments = ?, reply_to = ?, mentions_me = ?, undecryptable = 0 WHERE seq = ?',
-      m.text, m.rich, m.attachments, m.reply_to, m.mentions_me, this.seqOf(id),
+      'UPDATE messages SET text = ?, rich = ?, meeting = ?, attachments = ?, reply_to = ?, mentions_me = ?, undecryptable = 0 WHERE seq = ?',
+      m.text, m.rich, m.meeting, m.attachments, m.reply_to, m.mentions_me, this.seqOf(id),
     );
   }
   /** The server named our pending message (ack or echo). */
   confirmMessage(id: string, nativeId: string, refs: string, status: string, cursor: string | null): void {
     this.run('UPDATE messages SET native_id = ?, refs = ?, status = ?, cursor = coalesce(?, cursor) WHERE seq = ?', nativeId, refs, status, cursor, this.seqOf(id));
+  }
+  /** Whether a message within `windowMs` of `ts` in the conversation already offers this call. */
+  hasMeetingNear(conversationId: string, url: string, ts: number, windowMs: number): boolean {
+    return this.get<{ one: number }>(
+      `SELECT 1 AS one FROM messages WHERE conv_key = (SELECT conv_key FROM conversations WHERE id = ?)
+         AND ts BETWEEN ? AND ? AND meeting IS NOT NULL AND instr(meeting, ?) > 0 LIMIT 1`,
+      conversationId, ts - windowMs, ts + windowMs, JSON.stringify(url).slice(1, -1),
+    ) !== undefined;
   }
   setMessageRich(id: string, rich: string | null): void {
     this.run('UPDATE messages SET rich = ? WHERE seq = ?', rich, this.seqOf(id));
@@ -404,6 +417,93 @@ export class Store {
   /** Presence learned from a session is stale once that session ends. */
   clearPresence(accountId: string): void {
     this.run('DELETE FROM presence WHERE account_id = ?', accountId);
+  }
+
+  // ── people (main/core/people) ───────────────────────────────────────────────────────────────
+  private static readonly PERSON_ADDRESS_SQL = `
+    SELECT pa.person_id, pa.account_id, pa.address, pa.emails, a.protocol,
+      ct.name AS contact_name, ct.subscription,
+      cv.id AS conversation_id, cv.title AS conversation_title,
+      pr.state AS presence_state, pr.status_text, pr.updated_at AS presence_at
+    FROM person_addresses pa
+    JOIN accounts a ON a.id = pa.account_id
+    LEFT JOIN contacts ct ON ct.account_id = pa.account_id AND ct.address = pa.address
+    LEFT JOIN conversations cv ON cv.account_id = pa.account_id AND coalesce(cv.peer, cv.native_id) = pa.address AND cv.kind = 'direct'
+    LEFT JOIN presence pr ON pr.account_id = pa.account_id AND pr.user_id = pa.address`;
+  listPeople(): PersonRow[] {
+    return this.all<PersonRow>('SELECT * FROM people ORDER BY id');
+  }
+  getPerson(id: number): PersonRow | undefined {
+    return this.get<PersonRow>('SELECT * FROM people WHERE id = ?', id);
+  }
+  insertPerson(name: string): number {
+    return Number(this.run('INSERT INTO people (name, renamed) VALUES (?, 0)', name).lastInsertRowid);
+  }
+  renamePerson(id: number, name: string): void {
+    this.run('UPDATE people SET name = ?, renamed = 1 WHERE id = ?', name, id);
+  }
+  deletePerson(id: number): void {
+    this.run('DELETE FROM person_addresses WHERE person_id = ?', id);
+    this.run('DELETE FROM people WHERE id = ?', id);
+  }
+  /** People left without any address (their account was removed); returns their ids. */
+  deleteEmptyPeople(): number[] {
+    const ids = this.all<{ id: number }>('SELECT id FROM people p WHERE NOT EXISTS (SELECT 1 FROM person_addresses pa WHERE pa.person_id = p.id)').map((r) => r.id);
+    for (const id of ids) this.run('DELETE FROM people WHERE id = ?', id);
+    return ids;
+  }
+  personIdOf(accountId: string, address: string): number | undefined {
+    return this.get<{ person_id: number }>('SELECT person_id FROM person_addresses WHERE account_id = ? AND address = ?', accountId, address)?.person_id;
+  }
+  /** Puts the address into the person (moving it out of any other). */
+  assignPersonAddress(accountId: string, address: string, personId: number): void {
+    this.run(
+      `INSERT INTO person_addresses (account_id, address, person_id) VALUES (?, ?, ?)
+       ON CONFLICT (account_id, address) DO UPDATE SET person_id = excluded.person_id`,
+      accountId, address, personId,
+    );
+  }
+  movePersonAddresses(fromPersonId: number, toPersonId: number): void {
+    this.run('UPDATE person_addresses SET person_id = ? WHERE person_id = ?', toPersonId, fromPersonId);
+  }
+  setPersonAddressEmails(accountId: string, address: string, emails: string): void {
+    this.run('UPDATE person_addresses SET emails = ? WHERE account_id = ? AND address = ?', emails, accountId, address);
+  }
+  personAddresses(personId: number): PersonAddressRow[] {
+    return this.all<PersonAddressRow>(`${Store.PERSON_ADDRESS_SQL} WHERE pa.person_id = ?`, personId);
+  }
+  allPersonAddresses(): PersonAddressRow[] {
+    return this.all<PersonAddressRow>(`${Store.PERSON_ADDRESS_SQL} ORDER BY pa.person_id`);
+  }
+  /** Contacts (not mere requests) and direct-chat peers without a person yet. */
+  unassignedPeers(): UnassignedPeerRow[] {
+    return this.all<UnassignedPeerRow>(`
+      SELECT p.account_id, p.address, (SELECT protocol FROM accounts WHERE id = p.account_id) AS protocol, max(p.is_contact) AS is_contact FROM (
+        SELECT account_id, address, 1 AS is_contact FROM contacts WHERE subscription != 'pending-in'
+        UNION ALL
+        SELECT account_id, coalesce(peer, native_id) AS address, 0 AS is_contact FROM conversations WHERE kind = 'direct'
+      ) p
+      WHERE NOT EXISTS (SELECT 1 FROM person_addresses pa WHERE pa.account_id = p.account_id AND pa.address = p.address)
+      GROUP BY p.account_id, p.address
+      ORDER BY p.account_id, p.address`);
+  }
+  /** The address as a peer (contact or direct-chat peer) of the account, or undefined when it is neither. */
+  peerOf(accountId: string, address: string): UnassignedPeerRow | undefined {
+    return this.get<UnassignedPeerRow>(
+      `SELECT id AS account_id, ? AS address, protocol,
+         EXISTS (SELECT 1 FROM contacts WHERE account_id = ? AND address = ? AND subscription != 'pending-in') AS is_contact
+       FROM accounts WHERE id = ? AND (
+         EXISTS (SELECT 1 FROM contacts WHERE account_id = ? AND address = ? AND subscription != 'pending-in')
+         OR EXISTS (SELECT 1 FROM conversations WHERE account_id = ? AND coalesce(peer, native_id) = ? AND kind = 'direct'))`,
+      address, accountId, address, accountId, accountId, address, accountId, address,
+    );
+  }
+  /** Address pairs the user said are different people (each key "accountId\naddress", a < b). */
+  listPersonDismissals(): { a: string; b: string }[] {
+    return this.all<{ a: string; b: string }>('SELECT a, b FROM person_dismissals');
+  }
+  addPersonDismissal(a: string, b: string): void {
+    this.run('INSERT OR IGNORE INTO person_dismissals (a, b) VALUES (?, ?)', a < b ? a : b, a < b ? b : a);
   }
 
   // ── outbox ──────────────────────────────────────────────────────────────────────────────────

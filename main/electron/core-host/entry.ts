@@ -4,6 +4,7 @@
 import { createCore } from '../../core/core';
 import { ADAPTERS } from '../../../protocols/registry';
 import { serveCore, type ParentPortLike } from './host';
+import { loadPolicy, policyPath } from '../../shared/policy';
 
 const port = (process as { parentPort?: ParentPortLike | null }).parentPort;
 if (!port) {
@@ -11,6 +12,7 @@ if (!port) {
   process.exit(1);
 } else {
   serveCore(port, {
-    createCore: ({ profileDir, secrets }) => createCore({ profileDir, secrets, adapters: ADAPTERS }),
+    createCore: ({ profileDir, secrets }) =>
+      createCore({ profileDir, secrets, adapters: ADAPTERS, policy: loadPolicy(policyPath(process.env, process.platform), (m) => process.stderr.write(`${m}\n`)) }),
   });
 }

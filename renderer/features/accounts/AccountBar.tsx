@@ -8,6 +8,7 @@ import { useChat } from '../../state/store';
 import { useErrorText } from '../common/ErrorText';
 import { IconPlus, IconWarn, IconCheck, IconSpinner } from '../common/Icons';
 import { useNow } from '../common/useNow';
+import { OWN_PRESENCE_STATES } from '../../../common/model';
 
 function StateIcon({ state }: { readonly state: AccountSummary['state'] }): ReactNode {
   if (state === 'connected') return <IconCheck />;
@@ -53,6 +54,20 @@ function AccountItem({ account }: { readonly account: AccountSummary }): ReactNo
           </button>
         ) : null}
       </div>
+      <label className="account-presence">
+        <span className="visually-hidden">{t('accounts.presenceFor', { account: account.label })}</span>
+        <select
+          value={account.presenceOverride ?? ''}
+          onChange={(e) => {
+            const v = e.target.value;
+            const state = OWN_PRESENCE_STATES.find((s) => s === v) ?? null;
+            void api.invoke('presence:setForAccount', { accountId: account.id, state }).catch(() => undefined);
+          }}
+        >
+          <option value="">{t('accounts.presenceSameAsAll')}</option>
+          {OWN_PRESENCE_STATES.map((s) => <option key={s} value={s}>{t(`presence.${s}`)}</option>)}
+        </select>
+      </label>
       {account.state === 'needs-attention' || (account.error && account.state !== 'connected') ? (
         <div className="account-problem">
           {account.error ? <p className="error">{errorText(account.error)}</p> : null}

@@ -8,6 +8,7 @@ import { bootstrap } from '../../state/actions';
 import { StoreContext, createChatStore } from '../../state/store';
 import type { ChatStore } from '../../state/store';
 import { Shell } from './Shell';
+import { watchIdle } from './idle-presence';
 
 export function App({ api, store: given }: { readonly api: RendererApi; readonly store?: ChatStore }): ReactNode {
   const [store] = useState<ChatStore>(() => given ?? createChatStore());
@@ -35,6 +36,8 @@ export function App({ api, store: given }: { readonly api: RendererApi; readonly
       offConn?.();
     };
   }, [api, store]);
+
+  useEffect(() => watchIdle(api, window), [api]);
 
   useEffect(() => {
     const apply = (): void => {

@@ -1,41 +1,25 @@
-// Contacts of all accounts with presence (shape + text), requests to accept or decline, and
-// "Chat" to start a direct conversation.
+// The Contacts tab: requests to accept or decline, then the people of all accounts
+// (PeopleSection: one entry per person, with presence as shape + text and "Chat" per address).
 import { useMemo, useState } from 'react';
 import type { FormEvent, ReactNode } from 'react';
 import type { AppErrorDto } from '../../../common/errors';
-import type { ContactView } from '../../../common/model';
 import { useApi } from '../../bridge/context';
 import { toAppError } from '../../bridge/errors';
 import { useT } from '../../i18n';
-import { useActions } from '../../state/actions';
 import { useChat } from '../../state/store';
 import { Dialog } from '../common/Dialog';
 import { ErrorText } from '../common/ErrorText';
 import { IconPlus } from '../common/Icons';
-import { PresenceDot } from '../common/Presence';
 import { AccountSelect } from '../groups/GroupDialogs';
-
-const RANK: Record<ContactView['presence'], number> = { available: 0, dnd: 1, away: 2, xa: 3, unknown: 4, offline: 5 };
+import { PeopleSection } from './PeopleSection';
 
 export function ContactsPanel(): ReactNode {
   const t = useT();
   const api = useApi();
-  const actions = useActions();
   const contacts = useChat((s) => s.domain.contacts);
-  const accounts = useChat((s) => s.domain.accounts);
   const setView = useChat((s) => s.setView);
   const [error, setError] = useState<AppErrorDto | null>(null);
-  const collator = useMemo(() => new Intl.Collator('sv'), []);
-
-  const { requests, roster } = useMemo(() => {
-    const all = Object.values(contacts);
-    return {
-      requests: all.filter((c) => c.subscription === 'pending-in'),
-      roster: all
-        .filter((c) => c.subscription !== 'pending-in')
-        .sort((a, b) => RANK[a.presence] - RANK[b.presence] || collator.compare(a.name || a.address, b.name || b.address)),
-    };
-  }, [contacts, collator]);
+  const requests = useMemo(() => Object.values(contacts).filter((c) => c.subscription === 'pending-in'), [contacts]);
 
   const run = (p: Promise<unknown>): void => {
     setError(null);
@@ -72,28 +56,7 @@ export function ContactsPanel(): ReactNode {
           </ul>
         </section>
       ) : null}
-      {roster.length === 0 ? <p className="muted">{t('contacts.empty')}</p> : (
-        <ul className="contact-list">
-          {roster.map((c) => {
-            const name = c.name || c.address;
-            return (
-              <li key={c.id} className="contact">
-                <PresenceDot state={c.presence} withText />
-                <div className="contact-main">
-                  <bdi dir="auto" className="contact-name">{name}</bdi>
-                  <span className="muted small-text"><bdi dir="auto">{c.address}</bdi> · <bdi dir="auto">{accounts[c.accountId]?.label ?? ''}</bdi></span>
-                  {c.statusText ? <bdi dir="auto" className="muted small-text">{c.statusText}</bdi> : null}
-                  {c.subscription === 'pending-out' ? <span className="muted small-text">{t('contacts.pendingOut')}</span> : null}
-                </div>
-                <button type="button" className="small" aria-label={t('contacts.chatNamed', { name })}
-                  onClick={() => run(api.invoke('conversation:start', { accountId: c.accountId, address: c.address }).then((conv) => actions.adopt(conv)))}>
-                  {t('contacts.chat')}
-                </button>
-              </li>
-            );
-          })}
-        </ul>
-      )}
+      <PeopleSection />
     </section>
   );
 }

@@ -5,6 +5,7 @@ import { useChat } from '../../state/store';
 import { IconBack, IconPeople } from '../common/Icons';
 import { Avatar } from '../common/Avatar';
 import { PresenceDot } from '../common/Presence';
+import { CallButton } from './CallButton';
 import { Composer } from './Composer';
 import { MessageList } from './MessageList';
 
@@ -48,6 +49,7 @@ export function ConversationView(): ReactNode {
             </div>
           ) : null}
         </div>
+        <CallButton conversation={conversation} account={account} />
         {conversation.kind === 'group' ? (
           <button type="button" onClick={() => setView({ modal: { kind: 'members', conversationId: conversation.id } })}>
             <IconPeople /> {t('conversation.members')}

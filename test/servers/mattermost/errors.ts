@@ -20,6 +20,8 @@ export const ERRORS = {
   permissions: ['api.context.permissions.app_error', 403, 'You do not have the appropriate permissions.'],
   invalidUrlParam: ['api.context.invalid_url_param.app_error', 400, 'Invalid or missing {{.Name}} parameter in request URL.'],
   invalidBodyParam: ['api.context.invalid_body_param.app_error', 400, 'Invalid or missing {{.Name}} in request body.'],
+  invalidParam: ['api.context.invalid_param.app_error', 400, 'Invalid {{.Name}} parameter.'],
+  invalidPostType: ['model.post.is_valid.type.app_error', 400, 'Invalid type.'],
   postNotFound: ['app.post.get.app_error', 404, 'Unable to get post.'],
   channelNotFound: ['app.channel.get.existing.app_error', 404, 'Unable to find the existing channel.'],
   userNotFound: ['app.user.missing_account.const', 404, 'Unable to find the user.'],

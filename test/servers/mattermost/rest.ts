@@ -39,6 +39,20 @@ type Handler = (req: Req, m: Record<string, string>) => Reply | Promise<Reply>;
 const ok = (json: unknown, status = 200): Reply => ({ status, json });
 const STATUS_OK = { status: 'OK' };
 
+/** Post types model.Post.IsValid accepts that do not start with `system_` (server/public/model/post.go). */
+const PLAIN_POST_TYPES = new Set(['slack_attachment', 'me', 'reminder', 'wrangler', 'burn_on_read']);
+
+/**
+ * The type a user may give a post: CreatePostAsUser refuses `system_…` (api.context.invalid_param,
+ * Name post.type), and Post.IsValid refuses anything that is neither a known type nor `custom_…`
+ * (what plugins such as the Jitsi plugin post: `custom_jitsi`).
+ */
+function clientPostType(type: string): string {
+  if (type.startsWith('system_')) throw new ApiError('invalidParam', '', { Name: 'post.type' });
+  if (!type.startsWith('custom_') && !PLAIN_POST_TYPES.has(type)) throw new ApiError('invalidPostType', `id=${type}`);
+  return type;
+}
+
 export class Rest {
   private readonly routes: { method: string; re: RegExp; keys: string[]; auth: boolean; h: Handler }[] = [];
   readonly faults: Fault[] = [];
@@ -227,12 +241,13 @@ export class Rest {
       return ok(this.postList(c.id, req.query));
     });
     this.route('POST', '/api/v4/posts', (req) => {
-      const body = this.json<{ channel_id?: string; message?: string; root_id?: string; file_ids?: string[]; pending_post_id?: string; props?: Record<string, unknown> }>(req, 'post');
+      const body = this.json<{ channel_id?: string; message?: string; root_id?: string; file_ids?: string[]; pending_post_id?: string; type?: string; props?: Record<string, unknown> }>(req, 'post');
       if (!body.channel_id) throw new ApiError('invalidBodyParam', '', { Name: 'post.channel_id' });
       if (typeof body.message !== 'string' || (body.message === '' && !(body.file_ids?.length))) throw new ApiError('invalidBodyParam', '', { Name: 'post.message' });
       return ok(s.createPost(this.me(req), {
         channel_id: body.channel_id, message: body.message, ...(body.root_id ? { root_id: body.root_id } : {}), ...(body.file_ids ? { file_ids: body.file_ids } : {}),
         ...(body.pending_post_id ? { pending_post_id: body.pending_post_id } : {}), ...(body.props ? { props: body.props } : {}),
+        ...(typeof body.type === 'string' && body.type !== '' ? { type: clientPostType(body.type) } : {}),
       }), 201);
     });
     this.route('GET', '/api/v4/posts/{post_id}', (req, m) => {

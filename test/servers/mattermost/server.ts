@@ -38,7 +38,7 @@ export interface MattermostServer {
   createPat(userId: string): string;
   revokeSessions(userId: string): void;
   /** Post as a user (channel members get `posted`). */
-  post(userId: string, channelId: string, message: string, opts?: { rootId?: string }): Post;
+  post(userId: string, channelId: string, message: string, opts?: { rootId?: string; type?: string; props?: Record<string, unknown> }): Post;
   setStatus(userId: string, status: 'online' | 'away' | 'dnd' | 'offline' | 'ooo'): void;
   setCustomStatus(userId: string, custom: { emoji: string; text: string } | null): void;
   dropWebSockets(): void;
@@ -144,7 +144,9 @@ export async function startMattermost(opts: MattermostOptions = {}): Promise<Mat
       for (const s of [...state.sessions.values()]) if (s.userId === userId) ws.dropSession(s.token);
       state.revokeSessions(userId);
     },
-    post: (userId, channelId, message, o) => state.createPost(userId, { channel_id: channelId, message, ...(o?.rootId ? { root_id: o.rootId } : {}) }),
+    post: (userId, channelId, message, o) => state.createPost(userId, {
+      channel_id: channelId, message, ...(o?.rootId ? { root_id: o.rootId } : {}), ...(o?.type ? { type: o.type } : {}), ...(o?.props ? { props: o.props } : {}),
+    }),
     setStatus: (userId, status) => void state.setStatus(userId, status, true),
     setCustomStatus: (userId, custom) => state.setCustomStatus(userId, custom),
     dropWebSockets: () => ws.dropAll(),

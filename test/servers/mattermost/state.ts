@@ -36,6 +36,12 @@ export interface StoredFile {
   data: Uint8Array;
 }
 
+/** Post.SanitizeProps: props only the server may set are dropped from what a client sends. */
+function sanitizeProps(props: Record<string, unknown>): Record<string, unknown> {
+  const { add_channel_member: _member, force_notification: _force, ...rest } = props;
+  return rest;
+}
+
 const DEFAULT_NOTIFY = { desktop: 'mention', email: 'true', push: 'mention', mention_keys: '', channel: 'true', first_name: 'false' } as const;
 
 export class State {
@@ -215,7 +221,7 @@ export class State {
 
   // ------------------------------------------------------------------ posts
 
-  createPost(userId: string, input: { channel_id: string; message: string; root_id?: string; file_ids?: readonly string[]; pending_post_id?: string; props?: Record<string, unknown> }): Post {
+  createPost(userId: string, input: { channel_id: string; message: string; root_id?: string; file_ids?: readonly string[]; pending_post_id?: string; type?: string; props?: Record<string, unknown> }): Post {
     const channel = this.requireMember(input.channel_id, userId);
     if (input.pending_post_id) {
       const prev = this.pending.get(input.pending_post_id);
@@ -230,7 +236,7 @@ export class State {
     const fileIds = (input.file_ids ?? []).filter((id) => this.files.get(id)?.info.user_id === userId);
     const post: Post = {
       id: newId(), create_at: t, update_at: t, edit_at: 0, delete_at: 0, is_pinned: false, user_id: userId, channel_id: channel.id,
-      root_id: input.root_id ?? '', original_id: '', message: input.message, type: '', props: input.props ?? {}, hashtags: '',
+      root_id: input.root_id ?? '', original_id: '', message: input.message, type: (input.type ?? '') as Post['type'], props: sanitizeProps(input.props ?? {}), hashtags: '',
       pending_post_id: input.pending_post_id ?? '', remote_id: '', reply_count: 0, last_reply_at: 0, participants: null, file_ids: fileIds,
       metadata: {} as Post['metadata'],
     };

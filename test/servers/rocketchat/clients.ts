@@ -1,8 +1,11 @@
-// Test-side helpers: a Rocket.Chat adapter for a user of the fake server, with its events recorded.
+// Test-side helpers: one fake server per test file, and a Rocket.Chat adapter for a user of it,
+// with its events recorded.
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createRocketChatAdapter } from '../../../protocols/rocketchat';
 import type { AdapterEvent, AdapterLogger, ConnectOptions, ConnectResult, ProtocolAdapter, SyncState } from '../../../protocols/contract';
 import { record } from '../../helpers/recorder';
 import type { Recorder } from '../../helpers/recorder';
+import { startRocketChat } from './server';
 import type { RocketChatServer } from './server';
 
 export const quietLog: AdapterLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -28,6 +31,50 @@ export function rcClient(srv: RocketChatServer, username: string, password = `${
     address,
     connect: (credentials = { kind: 'password', password }, syncState = rec.sync()) => adapter.connect({ credentials, syncState }),
   };
+}
+
+export interface RocketChatTestBed {
+  /** The file's server: started before its first test, disposed of after its last. */
+  readonly srv: RocketChatServer;
+  /** rcClient() for `username`, its adapter disconnected after the current test. */
+  client(username: string, password?: string): RcClient;
+  /** Disconnect `adapter` after the current test; returns it. */
+  track<A extends ProtocolAdapter>(adapter: A): A;
+}
+
+/**
+ * Call once at the top of a test file: registers the vitest hooks that start one server for the
+ * file, disconnect every adapter client() made after the test that made it (so no test sees
+ * another's sockets) and dispose of the server at the end.
+ */
+export function useRocketChatServer(): RocketChatTestBed {
+  let srv: RocketChatServer | undefined;
+  const open: ProtocolAdapter[] = [];
+  beforeAll(async () => {
+    srv = await startRocketChat();
+  });
+  afterAll(async () => {
+    await srv!.dispose();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((a) => a.disconnect()));
+  });
+  const bed: RocketChatTestBed = {
+    get srv(): RocketChatServer {
+      if (!srv) throw new Error('the Rocket.Chat test server is not started yet (use it inside a test or hook)');
+      return srv;
+    },
+    client(username, password) {
+      const c = rcClient(bed.srv, username, password);
+      open.push(c.adapter);
+      return c;
+    },
+    track(adapter) {
+      open.push(adapter);
+      return adapter;
+    },
+  };
+  return bed;
 }
 
 export type MessageEvent = Extract<AdapterEvent, { type: 'message' }>;

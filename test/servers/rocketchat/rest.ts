@@ -127,6 +127,13 @@ export function sendMessageAs(store: Store, u: FakeUser, raw: Record<string, unk
   return m;
 }
 
+/** The installed provider, or the failure the real server gives when there is none. */
+function videoConfProvider(ctx: RestContext): string {
+  const p = ctx.store.videoConfProvider;
+  if (p === null) throw new ApiError(400, 'no-videoconf-provider-app', 'no-videoconf-provider-app');
+  return p;
+}
+
 export function startVideoConf(ctx: RestContext, u: FakeUser, rid: string, title: string): { callId: string; message: IMessage } {
   const store = ctx.store;
   roomOr404(store, rid, u);
@@ -314,7 +321,14 @@ const routes: Record<string, Handler> = {
     const m = confirmFile(ctx.store, u, f, typeof b.msg === 'string' ? b.msg : '', typeof b.tmid === 'string' ? b.tmid : undefined, typeof b.description === 'string' ? b.description : undefined);
     success(res, { message: m });
   },
+  // VideoConfService.listCapabilities: the provider app's name and what it supports, or
+  // Error('no-videoconf-provider-app') (a 400 failure) when no provider app is installed.
+  'GET video-conference.capabilities': (ctx, _u, _q, _b, _req, res) => {
+    const providerName = videoConfProvider(ctx);
+    success(res, { providerName, capabilities: { mic: true, cam: true, title: true } });
+  },
   'POST video-conference.start': async (ctx, u, _q, body, _req, res) => {
+    videoConfProvider(ctx);
     const b = await body();
     const { callId } = startVideoConf(ctx, u, str(b.roomId, 'roomId'), typeof b.title === 'string' ? b.title : '');
     const rid = String(b.roomId);

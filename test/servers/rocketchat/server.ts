@@ -42,6 +42,8 @@ export interface RocketChatServer {
   typing(username: string, rid: string, typing: boolean): void;
   setStatus(username: string, status: UserStatus, text?: string): void;
   startVideoConference(username: string, rid: string, title?: string): { callId: string; messageId: string };
+  /** Install (a name) or remove (null) the video conference provider app; default 'jitsi'. */
+  setVideoConfProvider(name: string | null): void;
   /** The code the last 2FA e-mail to this user contained. */
   lastEmailCode(username: string): string | null;
   messages(rid: string): IMessage[];
@@ -163,6 +165,9 @@ export async function startRocketChat(opts: { port?: number } = {}): Promise<Roc
       u.statusDefault = status;
       if (text !== undefined) u.statusText = text;
       store.publishStatus(u);
+    },
+    setVideoConfProvider(name) {
+      store.videoConfProvider = name;
     },
     startVideoConference(username, rid, title = '') {
       const r = startVideoConf(ctx, user(username), rid, title);

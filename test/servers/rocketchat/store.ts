@@ -65,6 +65,8 @@ export class Store {
   readonly trash = new Map<string, { _id: string; rid: string; _deletedAt: Date }>();
   readonly files = new Map<string, StoredFile>();
   readonly videoconfs = new Map<string, VideoConf>();
+  /** The video conference provider app (VideoConf_Default_Provider); null: none installed. */
+  videoConfProvider: string | null = 'jitsi';
   /** Meteor OAuth pending credentials: credentialToken → {secret, userId}. */
   readonly pendingOAuth = new Map<string, { secret: string; userId: string }>();
   private readonly listeners = new Set<(p: Publication) => void>();

@@ -7,7 +7,7 @@ import type { AppErrorDto } from '../../../common/errors';
 import type { ProtocolId } from '../../../common/ids';
 import type { AdapterFactory } from '../../../protocols/contract';
 import { createCore } from '../../../main/core/core';
-import type { Core } from '../../../main/core/core';
+import type { Core, CoreOptions } from '../../../main/core/core';
 import { FileSecretStore } from '../../../main/core/secrets/file-secret-store';
 import { fakeAdapterFactory, FakeServer } from '../../helpers/fake-adapter';
 
@@ -36,9 +36,9 @@ export function cleanupDirs(): void {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
-export function openCore(dir: string, adapters: Partial<Record<ProtocolId, AdapterFactory>>): Harness {
+export function openCore(dir: string, adapters: Partial<Record<ProtocolId, AdapterFactory>>, extra: Partial<CoreOptions> = {}): Harness {
   const secrets = FileSecretStore.inProfile(dir);
-  const core = createCore({ profileDir: dir, secrets, adapters, random: () => 0 });
+  const core = createCore({ profileDir: dir, secrets, adapters, random: () => 0, ...extra });
   const patches: Patch[][] = [];
   core.onPatches((p) => patches.push([...p]));
   const h: Harness = {

@@ -5,6 +5,7 @@ import { MIGRATIONS, schemaVersion } from '../../../main/core/store/migrations';
 import { conversationIdFor, messageIdFor } from '../../../main/core/ids';
 import { toFtsQuery } from '../../../main/core/search/fts-query';
 import { cleanupDirs, tempDir } from './harness';
+import { People } from '../../../main/core/people/people';
 
 afterEach(cleanupDirs);
 
@@ -81,6 +82,30 @@ describe('store', () => {
     expect(s.reactionsFor([a!])).toEqual([]);
     expect(hits(s, 'budget')).toEqual([]);
     s.close();
+  });
+
+  it('upgrades a v5 profile with people: every contact and direct-chat peer becomes a person, merges then persist', () => {
+    const file = join(tempDir(), 'p.db');
+    const v5 = new Store(file, { migrateUpTo: 5 });
+    seed(v5, ['Hej']); // account a1 (XMPP a@x) with a direct chat with bob@x
+    v5.db.prepare(`INSERT INTO contacts (account_id, address, name, subscription) VALUES ('a1', 'carl@x', 'Carl', 'both'), ('a1', 'req@y', '', 'pending-in')`).run();
+    expect(v5.db.prepare(`SELECT name FROM sqlite_master WHERE name = 'people'`).get()).toBeUndefined();
+    v5.close();
+
+    const s = new Store(file);
+    expect(schemaVersion(s.db)).toBe(MIGRATIONS.length);
+    expect(MIGRATIONS.length).toBeGreaterThanOrEqual(6);
+    const people = new People(s).list();
+    // A subscription request is not a person until it is accepted.
+    expect(people.map((p) => [p.name, p.addresses.map((a) => a.address)])).toEqual([['Bob', ['bob@x']], ['Carl', ['carl@x']]]);
+    expect(people[0]!.addresses[0]!.conversationId).toBe(conversationIdFor('a1', 'bob@x'));
+    const merged = new People(s).merge(people.map((p) => p.id));
+    s.close();
+
+    const again = new Store(file);
+    expect(new People(again).list()).toEqual([{ ...merged, addresses: merged.addresses }]);
+    expect(merged.addresses.map((a) => a.address)).toEqual(['bob@x', 'carl@x']);
+    again.close();
   });
 
   it('refuses message ids that are not derived from the conversation and native or client transaction id', () => {

@@ -18,11 +18,15 @@ export class FakeEvent {
 export class FakeWebContents extends EventEmitter {
   static nextId = 1;
   readonly id = FakeWebContents.nextId++;
-  windowOpenHandler: ((details: { url: string }) => { action: string }) | null = null;
+  windowOpenHandler: ((details: { url: string; frameName?: string }) => { action: string }) | null = null;
   readonly sent: { channel: string; args: unknown[] }[] = [];
   destroyed = false;
-  setWindowOpenHandler(h: (details: { url: string }) => { action: string }): void {
+  url = 'app://samverka/index.html';
+  setWindowOpenHandler(h: (details: { url: string; frameName?: string }) => { action: string }): void {
     this.windowOpenHandler = h;
+  }
+  getURL(): string {
+    return this.url;
   }
   send(channel: string, ...args: unknown[]): void {
     this.sent.push({ channel, args });

@@ -68,6 +68,27 @@ describe('Message list', () => {
     }
   });
 
+  it('Call starts a meeting through the core and opens it; without a meeting server it says why', async () => {
+    const { api } = await openWith([message()]);
+    const opened: unknown[][] = [];
+    const original = window.open;
+    window.open = ((...args: unknown[]) => { opened.push(args); return null; }) as typeof window.open;
+    try {
+      api.on('call:start', () => ({ url: 'https://meet.agency.se/SamverkaAbc' }));
+      await act(async () => fireEvent.click(screen.getByRole('button', { name: /Call/u })));
+      await flush();
+      expect(api.callsOf('call:start')).toEqual([{ conversationId: 'c1' }]);
+      expect(opened).toEqual([['https://meet.agency.se/SamverkaAbc', 'samverka-meeting', 'noopener,noreferrer']]);
+      api.fail('call:start', { kind: 'unsupported', message: 'No meeting server is configured for this account', fatal: false });
+      await act(async () => fireEvent.click(screen.getByRole('button', { name: /Call/u })));
+      await flush();
+      expect(opened).toHaveLength(1);
+      expect(screen.getByRole('alert').textContent).toBeTruthy();
+    } finally {
+      window.open = original;
+    }
+  });
+
   it('shows a conversation picture fetched through avatar:get, and initials when there is none or it fails', async () => {
     const api = fakeApi({
       accounts: [account()],

@@ -2,7 +2,7 @@
 import { act, render } from '@testing-library/react';
 import type { RenderResult } from '@testing-library/react';
 import type { AppSnapshot, CommandInput, CommandName, CommandOutputs, Locale, Patch } from '../../../common/api';
-import type { AccountSummary, Capabilities, ContactView, ConversationSummary, MessageView } from '../../../common/model';
+import type { AccountSummary, Capabilities, ContactView, ConversationSummary, MessageView, PersonAddressView, PersonSuggestion, PersonView } from '../../../common/model';
 import { ApiError } from '../../../renderer/bridge/errors';
 import type { RendererApi } from '../../../renderer/bridge/types';
 import { App } from '../../../renderer/features/app/App';
@@ -20,7 +20,7 @@ export const FULL_CAPS: Capabilities = {
 export function account(over: Partial<AccountSummary> = {}): AccountSummary {
   return {
     id: 'acc1', protocol: 'xmpp', label: 'anna@agency.se', server: 'agency.se', state: 'connected', error: null,
-    attempt: 0, nextRetryAt: null, capabilities: FULL_CAPS, ownPresence: 'available', ...over,
+    attempt: 0, nextRetryAt: null, capabilities: FULL_CAPS, ownPresence: 'available', presenceOverride: null, ...over,
   };
 }
 
@@ -47,11 +47,38 @@ export function contact(over: Partial<ContactView> = {}): ContactView {
   };
 }
 
+export function personAddress(over: Partial<PersonAddressView> = {}): PersonAddressView {
+  return {
+    accountId: 'acc1', protocol: 'xmpp', address: 'bo@agency.se', name: 'Bo Berg', agency: 'agency.se', internal: true,
+    presence: 'available', statusText: '', conversationId: null, ...over,
+  };
+}
+
+export function person(over: Partial<PersonView> = {}): PersonView {
+  const addresses = over.addresses ?? [personAddress()];
+  return {
+    id: 'p1', name: addresses[0]?.name ?? 'Bo Berg', presence: addresses[0]?.presence ?? 'unknown',
+    presenceFrom: addresses[0] ? { accountId: addresses[0].accountId, address: addresses[0].address } : null,
+    statusText: addresses[0]?.statusText ?? '', lastActiveAt: null, internal: addresses.some((a) => a.internal), addresses, ...over,
+  };
+}
+
+/** What the core's people layer makes of plain contacts: one person per contact (not requests). */
+export function peopleOfContacts(contacts: readonly ContactView[]): PersonView[] {
+  return contacts.filter((c) => c.subscription !== 'pending-in').map((c, i) => person({
+    id: `pc${i}`,
+    addresses: [personAddress({ accountId: c.accountId, protocol: c.protocol, address: c.address, name: c.name || c.address, presence: c.presence, statusText: c.statusText })],
+  }));
+}
+
 export interface FakeData {
   accounts: AccountSummary[];
   conversations: ConversationSummary[];
   messages: Record<string, MessageView[]>;
   contacts: ContactView[];
+  /** People for `people:list`; when absent, one per contact (peopleOfContacts). */
+  people?: PersonView[];
+  suggestions: PersonSuggestion[];
   locale: Locale;
   protocols: ProtocolId[];
 }
@@ -68,7 +95,7 @@ export interface FakeApi extends RendererApi {
 }
 
 export function fakeApi(init: Partial<FakeData> = {}): FakeApi {
-  const data: FakeData = { accounts: [], conversations: [], messages: {}, contacts: [], locale: 'en', protocols: ['xmpp', 'matrix'], ...init };
+  const data: FakeData = { accounts: [], conversations: [], messages: {}, contacts: [], suggestions: [], locale: 'en', protocols: ['xmpp', 'matrix'], ...init };
   const listeners = new Set<(p: readonly Patch[]) => void>();
   const calls: { cmd: CommandName; input: unknown }[] = [];
   const handlers = new Map<CommandName, Handler>();
@@ -79,6 +106,8 @@ export function fakeApi(init: Partial<FakeData> = {}): FakeApi {
     'app:snapshot': () => snapshot(),
     'inbox:list': () => data.conversations,
     'contacts:list': () => data.contacts,
+    'people:list': () => data.people ?? peopleOfContacts(data.contacts),
+    'people:suggestions': () => data.suggestions,
     'history:load': (i) => ({ messages: data.messages[(i as { conversationId: string }).conversationId] ?? [], hasMore: false }),
     'conversation:open': (i) => data.conversations.find((c) => c.id === (i as { conversationId: string }).conversationId),
   };

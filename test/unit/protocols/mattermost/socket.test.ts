@@ -50,6 +50,18 @@ function setup(prev: { connectionId: string; nextSeq: number } | null) {
 
 const ev = (event: string, seq: number, data: Record<string, unknown> = {}) => ({ event, seq, data, broadcast: { channel_id: 'c1', user_id: '' } });
 
+/** A fresh connection (no resume point), authenticated and past its hello; for tests of what follows. */
+async function connected() {
+  const t = setup(null);
+  const opening = t.sock.open();
+  const ws = t.sockets[0]!;
+  ws.open();
+  ws.frame({ status: 'OK', seq_reply: 1 });
+  ws.frame(ev('hello', 0, { connection_id: 'c' }));
+  await opening;
+  return { ...t, ws };
+}
+
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -102,13 +114,7 @@ describe('MmSocket', () => {
   });
 
   it('reports sequence gaps, drops stale replays and malformed frames', async () => {
-    const { sock, sockets, events, h } = setup(null);
-    const opening = sock.open();
-    const ws = sockets[0]!;
-    ws.open();
-    ws.frame({ status: 'OK', seq_reply: 1 });
-    ws.frame(ev('hello', 0, { connection_id: 'c' }));
-    await opening;
+    const { ws, events, h } = await connected();
     ws.frame(ev('posted', 3));
     expect(h.gaps).toEqual([[1, 3]]);
     ws.frame(ev('posted', 2));
@@ -120,13 +126,7 @@ describe('MmSocket', () => {
 
   it('closes and reports a connection that stops answering pings', async () => {
     vi.useFakeTimers();
-    const { sock, sockets, h } = setup(null);
-    const opening = sock.open();
-    const ws = sockets[0]!;
-    ws.open();
-    ws.frame({ status: 'OK', seq_reply: 1 });
-    ws.frame(ev('hello', 0, { connection_id: 'c' }));
-    await opening;
+    const { ws, h } = await connected();
     vi.advanceTimersByTime(30_000);
     expect(ws.sent.at(-1)?.action).toBe('ping');
     vi.advanceTimersByTime(30_000);

@@ -1,33 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { RICH_LIMITS, RICH_TAGS, richToPlainText, type RichElement, type RichNode } from '../../../../common/rich-text';
+import { RICH_LIMITS, RICH_TAGS, richToPlainText, type RichElement } from '../../../../common/rich-text';
 import { htmlToRich } from '../../../../protocols/base/rich';
-
-const el = (tag: RichElement['tag'], children: RichNode[], extra: Partial<RichElement> = {}): RichElement => ({ tag, ...extra, children });
-
-/** Every element in a tree, depth first (iterative: hostile trees must not overflow the test either). */
-function elements(nodes: readonly RichNode[]): RichElement[] {
-  const out: RichElement[] = [];
-  const todo = [...nodes];
-  while (todo.length > 0) {
-    const n = todo.pop()!;
-    if (typeof n === 'string') continue;
-    out.push(n);
-    todo.push(...n.children);
-  }
-  return out;
-}
-
-function depth(nodes: readonly RichNode[]): number {
-  let max = 0;
-  const todo: [RichNode, number][] = nodes.map((n) => [n, 1]);
-  while (todo.length > 0) {
-    const [n, d] = todo.pop()!;
-    if (typeof n === 'string') continue;
-    max = Math.max(max, d);
-    for (const c of n.children) todo.push([c, d + 1]);
-  }
-  return max;
-}
+import { depth, el, elements } from './trees';
 
 const matrixTo = (href: string): string | null => {
   const m = /^https:\/\/matrix\.to\/#\/(@[^/?]+)$/u.exec(href);

@@ -1,20 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { RICH_LIMITS, richToPlainText, type RichElement, type RichNode } from '../../../../common/rich-text';
+import { RICH_LIMITS, richToPlainText, type RichElement } from '../../../../common/rich-text';
 import { htmlToRich, markdownToHtml, markdownToRich } from '../../../../protocols/base/rich';
-
-const el = (tag: RichElement['tag'], children: RichNode[], extra: Partial<RichElement> = {}): RichElement => ({ tag, ...extra, children });
-
-function maxDepth(nodes: readonly RichNode[]): number {
-  let max = 0;
-  const todo: [RichNode, number][] = nodes.map((n) => [n, 1]);
-  while (todo.length > 0) {
-    const [n, d] = todo.pop()!;
-    if (typeof n === 'string') continue;
-    max = Math.max(max, d);
-    for (const c of n.children) todo.push([c, d + 1]);
-  }
-  return max;
-}
+import { depth, el } from './trees';
 
 const users: Readonly<Record<string, string>> = { anna: 'uid-anna', 'bo.berg': 'uid-bo' };
 const mentionNames = (name: string): string | null => (Object.hasOwn(users, name) ? users[name]! : null);
@@ -126,7 +113,7 @@ describe('markdownToRich (showing Mattermost and Rocket.Chat messages)', () => {
       const started = performance.now();
       const tree = markdownToRich(md, { mentionNames });
       expect(performance.now() - started, md.slice(0, 12)).toBeLessThan(3000);
-      if (tree) expect(maxDepth(tree)).toBeLessThanOrEqual(RICH_LIMITS.maxDepth);
+      if (tree) expect(depth(tree)).toBeLessThanOrEqual(RICH_LIMITS.maxDepth);
     }
     // A megabyte of formatted text still shows its beginning, formatted.
     const big = markdownToRich(`**start** ${'x'.repeat(1 << 20)}`)!;
