@@ -256,6 +256,7 @@ export const en = {
   'people.addresses': 'Addresses of {name}',
   'people.chatVia': 'Chat with {name} on {protocol} ({address})',
   'people.split': 'Split off',
+  'people.callVia': 'Call {name} on {protocol} ({address})',
   'people.splitNamed': 'Split off {address} from {name}',
   'people.account': 'Account: {account}',
   'people.lastSeen': 'Last seen {time}',

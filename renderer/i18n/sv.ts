@@ -257,6 +257,7 @@ export const sv: Record<MessageKey, string> = {
   'people.save': 'Spara',
   'people.addresses': 'Adresser för {name}',
   'people.chatVia': 'Chatta med {name} på {protocol} ({address})',
+  'people.callVia': 'Ring {name} via {protocol} ({address})',
   'people.split': 'Bryt ut',
   'people.splitNamed': 'Bryt ut {address} från {name}',
   'people.account': 'Konto: {account}',

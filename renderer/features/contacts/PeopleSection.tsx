@@ -15,6 +15,7 @@ import { ErrorText } from '../common/ErrorText';
 import { reloadPeople, sortPeople, suggestionNames } from './people-state';
 import { PersonItem } from './PersonItem';
 import type { PersonActions } from './PersonItem';
+import { MEETING_WINDOW_NAME, safeMeetingUrl } from '../../../common/meetings';
 
 export function PeopleSection(): ReactNode {
   const { t, locale } = useI18n();
@@ -66,6 +67,24 @@ export function PeopleSection(): ReactNode {
         ? actions.adopt(existing)
         : api.invoke('conversation:start', { accountId: a.accountId, address: a.address }).then((conv) => actions.adopt(conv));
       p.catch((e: unknown) => setError(toAppError(e)));
+    },
+    call: (a: PersonAddressView) => {
+      setError(null);
+      // A call on exactly this address's account: its direct chat (started if needed) gets the
+      // invitation in that protocol's own form; the meeting opens here.
+      const conv = a.conversationId !== null
+        ? Promise.resolve(a.conversationId)
+        : api.invoke('conversation:start', { accountId: a.accountId, address: a.address }).then((c) => {
+          void actions.adopt(c);
+          return c.id;
+        });
+      conv
+        .then((conversationId) => api.invoke('call:start', { conversationId }))
+        .then(({ url }) => {
+          const safe = safeMeetingUrl(url);
+          if (safe) window.open(safe, MEETING_WINDOW_NAME, 'noopener,noreferrer');
+        })
+        .catch((e: unknown) => setError(toAppError(e)));
     },
     split: (p: PersonView, a: PersonAddressView) => {
       void run(api.invoke('people:split', { personId: p.id, accountId: a.accountId, address: a.address }));

@@ -10,6 +10,8 @@ import { PresenceDot } from '../common/Presence';
 
 export interface PersonActions {
   readonly chat: (a: PersonAddressView) => void;
+  /** Start a call on this address (call:start in its direct chat). */
+  readonly call: (a: PersonAddressView) => void;
   readonly split: (p: PersonView, a: PersonAddressView) => void;
   readonly rename: (p: PersonView, name: string) => Promise<boolean>;
 }
@@ -101,6 +103,9 @@ export function PersonItem({ person, selected, onSelect, actions }: {
                   <button type="button" className="small"
                     aria-label={many ? t('people.chatVia', { name: person.name, protocol, address: a.address }) : t('contacts.chatNamed', { name: person.name })}
                     onClick={() => actions.chat(a)}>{t('contacts.chat')}</button>
+                  <button type="button" className="small"
+                    aria-label={t('people.callVia', { name: person.name, protocol, address: a.address })}
+                    onClick={() => actions.call(a)}>{t('call.start')}</button>
                   {many ? (
                     <button type="button" className="small" aria-label={t('people.splitNamed', { address: a.address, name: person.name })}
                       onClick={() => actions.split(person, a)}>{t('people.split')}</button>
