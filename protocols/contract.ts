@@ -293,6 +293,21 @@ export interface MeetingFeature {
    */
   invite?(conversationId: string, call: CallInvite): Promise<{ readonly joinUrl: string }>;
 }
+/** A person found in a server's user directory. */
+export interface DirectoryEntry {
+  /** The address to open a direct chat with (direct.open): @anna:agency.se, anna@chat.agency.se. */
+  readonly address: string;
+  readonly name: string;
+  /** When the server shows it (Mattermost, Rocket.Chat, vCard); used to suggest merges. */
+  readonly email?: string;
+}
+export interface DirectoryFeature {
+  /**
+   * People matching `term` (name, user name, e-mail), at most `limit`: Matrix user directory,
+   * Mattermost and Rocket.Chat user search, XMPP roster (+ vCard where the server has it).
+   */
+  search(term: string, limit: number): Promise<readonly DirectoryEntry[]>;
+}
 export interface DirectFeature {
   /** Open (or find) a 1:1 conversation with the address. */
   open(address: string): Promise<ConversationInfo>;
@@ -385,6 +400,7 @@ export interface ProtocolAdapter {
   readonly direct?: DirectFeature;
   readonly avatars?: AvatarFeature;
   readonly meetings?: MeetingFeature;
+  readonly directory?: DirectoryFeature;
   readonly sso?: SsoFeature;
   readonly encryption?: EncryptionFeature;
 }
