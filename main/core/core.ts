@@ -63,7 +63,7 @@ export interface CoreOptions {
   /** How long a browser sign-in (accounts:startSso) waits for the redirect; default 5 min. */
   readonly ssoTimeoutMs?: number;
   /** Central configuration by IT: the organisation's meeting server wins over every account's. */
-  readonly policy?: { readonly meetingServer?: MeetingServer };
+  readonly policy?: { readonly meetingServer?: MeetingServer; readonly internalDomains?: readonly string[] };
 }
 
 /** A validated new account before it connected (accounts:add, accounts:startSso). */
@@ -118,7 +118,7 @@ export class Core implements CoreApi {
     this.random = opts.random ?? Math.random;
     this.store = new Store(join(opts.profileDir, DB_FILE_NAME));
     // People follow the contact and conversation patches (main/core/people/person-patches.ts).
-    this.people = new People(this.store, () => this.ingestor.flush());
+    this.people = new People(this.store, () => this.ingestor.flush(), opts.policy?.internalDomains ?? []);
     this.patches = new PersonPatchBatcher(this.scheduler, this.log, this.people);
     this.sso = new SsoLogins(opts.ssoTimeoutMs);
     this.meetings = new CallPlanner({

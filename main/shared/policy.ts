@@ -4,7 +4,9 @@
 //
 // Location: $SAMVERKA_POLICY if set, else /etc/samverka/policy.json (Linux),
 // /Library/Application Support/Samverka/policy.json (macOS), %ProgramData%\Samverka\policy.json
-// (Windows). Example: { "meetingServer": { "domain": "meet.agency.se", "requiresToken": false } }
+// (Windows). Example:
+//   { "meetingServer": { "domain": "meet.agency.se", "requiresToken": false },
+//     "internalDomains": ["agency.se", "regionen.se"] }
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -14,10 +16,13 @@ const policySchema = z.object({
     domain: z.string().regex(/^[a-z0-9.-]{1,253}(:\d{1,5})?$/u),
     requiresToken: z.boolean().default(false),
   }).optional(),
+  /** The organisation's own domains: people on them are shown as internal. */
+  internalDomains: z.array(z.string().regex(/^[a-z0-9.-]{1,253}$/u)).max(100).optional(),
 }).strict();
 
 export interface Policy {
   readonly meetingServer?: { readonly domain: string; readonly requiresToken: boolean };
+  readonly internalDomains?: readonly string[];
 }
 
 export function policyPath(env: Readonly<Record<string, string | undefined>>, platform: NodeJS.Platform): string {
@@ -38,7 +43,10 @@ export function loadPolicy(path: string, warn: (msg: string) => void, read: (p: 
   }
   try {
     const parsed = policySchema.parse(JSON.parse(text));
-    return parsed.meetingServer ? { meetingServer: parsed.meetingServer } : {};
+    return {
+      ...(parsed.meetingServer ? { meetingServer: parsed.meetingServer } : {}),
+      ...(parsed.internalDomains ? { internalDomains: parsed.internalDomains } : {}),
+    };
   } catch (e) {
     warn(`policy ${path} is not valid and was ignored: ${e instanceof Error ? e.message.slice(0, 300) : String(e)}`);
     return {};

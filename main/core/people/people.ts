@@ -33,6 +33,8 @@ export class People {
   constructor(
     private readonly store: Store,
     private readonly beforeRead: () => void = () => undefined,
+    /** The organisation's own domains from IT's policy: people there are internal too. */
+    private readonly internalDomains: readonly string[] = [],
   ) {
     this.ownDomainsKey = this.domainsKey();
   }
@@ -260,7 +262,7 @@ export class People {
   }
 
   private context(): ViewContext {
-    const ownDomains = new Set<string>();
+    const ownDomains = new Set<string>(this.internalDomains.map((d) => d.toLowerCase()));
     const accountDomain = new Map<string, string>();
     for (const a of this.store.listAccounts()) {
       const own = parseAddress(a.protocol, a.address)?.domain ?? hostOf(a.address);

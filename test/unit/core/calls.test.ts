@@ -98,6 +98,7 @@ describe('policy file', () => {
   it('reads the meeting server, ignores a broken file with a warning, and knows where to look', () => {
     const warnings: string[] = [];
     expect(loadPolicy('/p', (m) => warnings.push(m), () => '{"meetingServer":{"domain":"meet.myndighet.se"}}')).toEqual({ meetingServer: { domain: 'meet.myndighet.se', requiresToken: false } });
+    expect(loadPolicy('/p', (m) => warnings.push(m), () => '{"internalDomains":["agency.se","regionen.se"]}')).toEqual({ internalDomains: ['agency.se', 'regionen.se'] });
     expect(loadPolicy('/p', (m) => warnings.push(m), () => '{"meetingServer":{"domain":"https://x"}}')).toEqual({});
     expect(loadPolicy('/p', (m) => warnings.push(m), () => 'not json')).toEqual({});
     expect(warnings).toHaveLength(2);

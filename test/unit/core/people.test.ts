@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fakeAdapterFactory, FakeServer } from '../../helpers/fake-adapter';
 import { cleanupDirs, openCore, tempDir, waitFor } from './harness';
 import type { Harness } from './harness';
+import type { CoreOptions } from '../../../main/core/core';
 
 afterEach(cleanupDirs);
 
@@ -32,7 +33,7 @@ interface World {
  * Me on agency.se over XMPP, Matrix and Mattermost (chat.agency.se). Anna Berg is on all three;
  * Bo is on agency-b.se (XMPP) and Bo on agency-c.se (Matrix): same user name, different agencies.
  */
-async function world(): Promise<World> {
+async function world(policy: CoreOptions['policy'] = undefined): Promise<World> {
   const xmpp = new FakeServer().addUser('me@agency.se', PW, [
     { address: 'anna@agency.se', name: 'Anna Berg', subscription: 'both', groups: [] },
     { address: 'bo@agency-b.se', name: 'Bo Ek', subscription: 'both', groups: [] },
@@ -45,7 +46,7 @@ async function world(): Promise<World> {
     { address: 'anna@chat.agency.se', name: 'anna', subscription: 'both', groups: [] },
   ]);
   const adapters = { xmpp: fakeAdapterFactory(xmpp, 'xmpp'), matrix: fakeAdapterFactory(matrix, 'matrix'), mattermost: fakeAdapterFactory(mm, 'mattermost') };
-  const h = openCore(tempDir(), adapters);
+  const h = openCore(tempDir(), adapters, policy ? { policy } : {});
   const ids = {
     xmpp: (await h.call('accounts:add', { protocol: 'xmpp', address: 'me@agency.se', password: PW })).id,
     matrix: (await h.call('accounts:add', { protocol: 'matrix', address: '@me:agency.se', password: PW })).id,
@@ -90,6 +91,14 @@ describe('people', () => {
     expect(bo.internal).toBe(false);
     expect(bo.addresses[0]).toMatchObject({ agency: 'agency-b.se', internal: false });
     expect(byAddress(people, '@bo:agency-c.se').addresses[0]!.agency).toBe('agency-c.se');
+  });
+
+  it('counts the domains IT lists in the policy as internal too', async () => {
+    const { h } = await world({ internalDomains: ['agency-b.se'] });
+    const people = await h.call('people:list', {});
+    expect(byAddress(people, 'bo@agency-b.se')).toMatchObject({ internal: true });
+    expect(byAddress(people, '@bo:agency-c.se')).toMatchObject({ internal: false });
+    await h.core.close();
   });
 
   it('merges people: one entry whose presence is the best of its addresses and says where it comes from', async () => {
