@@ -8,6 +8,7 @@ import type {
   AccountSummary,
   ContactView,
   ConversationSummary,
+  DirectorySearchResult,
   EncryptionStatusView,
   FileData,
   HistoryResult,
@@ -102,6 +103,8 @@ export const commands = {
   'people:rename': z.object({ personId: id, name: z.string().trim().min(1).max(200) }),
   /** "Not the same person": the suggestion is not made again. */
   'people:dismissSuggestion': z.object({ suggestionId: id }),
+  /** Search the directories of all connected accounts (Matrix user directory, Mattermost and Rocket.Chat user search, XMPP roster). */
+  'people:search': z.object({ term: z.string().trim().min(1).max(100), limit: z.number().int().min(1).max(50).optional() }),
   'room:create': z.object({
     accountId: id,
     name: z.string().min(1).max(200),
@@ -208,6 +211,7 @@ export interface CommandOutputs {
   'people:split': PersonView;
   'people:rename': PersonView;
   'people:dismissSuggestion': null;
+  'people:search': DirectorySearchResult;
   'room:create': ConversationSummary;
   'room:join': ConversationSummary;
   'room:leave': null;

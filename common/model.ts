@@ -207,21 +207,26 @@ export interface FileData {
   readonly dataBase64: string;
 }
 
-/** One address of a person: a contact or direct-chat peer on one of the user's accounts. */
-export interface PersonAddressView {
+/** Someone's address on one of the user's accounts, and which organisation it belongs to. */
+export interface AccountAddress {
   readonly accountId: AccountId;
   readonly protocol: ProtocolId;
+  /** The address to start a chat with on this account (conversation:start). */
   readonly address: string;
-  /** The name this account knows the address by (roster name, chat title), else the address. */
+  /** The name this account knows the address by (roster/directory name, chat title). */
   readonly name: string;
   /** The organisation the address belongs to: its server/domain, e.g. "agency-b.se". */
   readonly agency: string;
-  /** The domain is (a subdomain of) the domain of one of the user's own accounts. */
+  /** The domain is (a subdomain of) the domain of one of the user's own accounts or the policy's. */
   readonly internal: boolean;
-  readonly presence: PresenceState;
-  readonly statusText: string;
   /** The direct conversation with this address on this account, if one exists. */
   readonly conversationId: ConversationId | null;
+}
+
+/** One address of a person: a contact or direct-chat peer on one of the user's accounts. */
+export interface PersonAddressView extends AccountAddress {
+  readonly presence: PresenceState;
+  readonly statusText: string;
 }
 
 /**
@@ -250,4 +255,21 @@ export interface PersonSuggestion {
   readonly id: string;
   readonly personIds: readonly string[];
   readonly reason: PersonSuggestionReason;
+}
+
+/** A person found in an account's directory (people:search), on exactly that account. */
+export interface DirectoryHit extends AccountAddress {
+  /** The person this address already belongs to (people:list), or null. */
+  readonly personId: string | null;
+}
+
+/** An account whose directory could not be searched; the other accounts' hits still count. */
+export interface DirectoryFailure {
+  readonly accountId: AccountId;
+  readonly error: AppErrorDto;
+}
+
+export interface DirectorySearchResult {
+  readonly hits: readonly DirectoryHit[];
+  readonly failed: readonly DirectoryFailure[];
 }

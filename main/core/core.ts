@@ -32,6 +32,7 @@ import { Outbox } from './outbox/outbox';
 import type { PatchBatcher } from './patches/patch-batcher';
 import { People } from './people/people';
 import { PersonPatchBatcher } from './people/person-patches';
+import { searchDirectories } from './people/directory-search';
 import { makeSnippet, queryTerms, toFtsQuery } from './search/fts-query';
 import { credentialsKey } from './secrets/file-secret-store';
 import type { AccountRow, ConversationRow, MessageRow } from './store/rows';
@@ -341,6 +342,7 @@ export class Core implements CoreApi {
     'people:split': async ({ personId, accountId, address }) => this.people.split(personId, accountId, address),
     'people:rename': async ({ personId, name }) => this.people.rename(personId, name),
     'people:dismissSuggestion': async ({ suggestionId }) => this.people.dismissSuggestion(suggestionId),
+    'people:search': ({ term, limit }) => searchDirectories({ store: this.store, scheduler: this.scheduler, internalDomains: this.opts.policy?.internalDomains ?? [], setEmails: (a, ad, e) => this.people.setEmails(a, ad, e) }, this.accounts.values(), term, limit),
     'contacts:remove': async ({ accountId, address }) => {
       await this.contactsFeature(accountId).remove(address);
       if (this.store.deleteContact(accountId, address)) this.patches.push({ type: 'contact.removed', contactId: contactIdFor(accountId, address) });

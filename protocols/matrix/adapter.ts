@@ -23,6 +23,8 @@ import type {
   AvatarFeature, DeleteFeature, DirectFeature, EditFeature, EncryptionFeature, FileFeature, HistoryPage, HistoryRequest, MeetingFeature, MemberInfo, MessageInfo,
   OutgoingMessage, PresenceFeature, ProtocolAdapter, ReactionFeature, ReceiptFeature, RoomFeature, SendAck, TypingFeature,
 } from '../contract';
+import type { DirectoryFeature } from '../contract';
+import { searchUserDirectory } from './user-directory';
 import type { Capabilities, PresenceState } from '../../common/model';
 import { NO_CAPABILITIES } from '../../common/model';
 import { AppError } from '../../common/errors';
@@ -1171,6 +1173,10 @@ export class MatrixAdapter implements ProtocolAdapter {
     if (Array.isArray(extra)) for (const u of extra) if (typeof u === 'string') out.add(u);
     return out;
   }
+
+  readonly directory: DirectoryFeature = {
+    search: async (term, limit) => searchUserDirectory(this.requireRest(), this.self.userId, term, limit),
+  };
 
   readonly direct: DirectFeature = {
     open: (address) => {

@@ -12,6 +12,8 @@ import type {
   DeleteFeature, DirectFeature, EditFeature, FileFeature, HistoryPage, HistoryRequest, MeetingFeature, MemberInfo, MessageInfo, OutgoingMessage,
   PresenceFeature, ProtocolAdapter, ReactionFeature, ReceiptFeature, RoomFeature, SendAck, TypingFeature, Credentials,
 } from '../contract';
+import type { DirectoryFeature } from '../contract';
+import { searchUsers } from './user-search';
 import type { Capabilities } from '../../common/model';
 import { NO_CAPABILITIES } from '../../common/model';
 import { AppError } from '../../common/errors';
@@ -773,6 +775,10 @@ export class MattermostAdapter implements ProtocolAdapter {
         return { id: m.user_id, name: u ? displayName(u) : m.user_id, role: /\bchannel_admin\b/.test(m.roles) ? 'admin' : 'member', presence: this.dir.presenceOf(m.user_id).state };
       });
     },
+  };
+
+  readonly directory: DirectoryFeature = {
+    search: async (term, limit) => searchUsers(this.requireHttp(), this.self!.id, term, limit),
   };
 
   readonly direct: DirectFeature = {

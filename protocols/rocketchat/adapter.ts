@@ -9,6 +9,8 @@ import type {
   ConversationInfo, Credentials, HistoryPage, HistoryRequest, MemberInfo, MessageInfo, NativeRefs, OutgoingMessage,
   ProtocolAdapter, SendAck, SsoFeature,
 } from '../contract';
+import type { DirectoryFeature } from '../contract';
+import { searchUsers } from './user-search';
 import { BoundedMap } from '../base/bounded';
 import { EventHub } from '../base/emitter';
 import { guessMime, sanitizeFileName } from '../base/filenames';
@@ -760,6 +762,13 @@ export class RocketChatAdapter implements ProtocolAdapter {
     });
     return toConversation(entry.room, entry.sub, this.host());
   }
+
+  readonly directory: DirectoryFeature = {
+    search: async (term, limit) => {
+      const s = this.live();
+      return searchUsers(s.rest, { userId: s.userId, host: this.host() }, term, limit);
+    },
+  };
 
   readonly direct = {
     open: async (address: string): Promise<ConversationInfo> => {

@@ -6,6 +6,8 @@ import type {
   MeetingFeature, MemberInfo, MessageInfo, NativeRefs, OutgoingMessage, PresenceFeature, ProtocolAdapter, ReactionFeature, ReceiptFeature,
   RoomFeature, SendAck, TypingFeature,
 } from '../contract';
+import type { DirectoryFeature } from '../contract';
+import { searchRoster } from './roster-search';
 import type { Capabilities, PresenceState } from '../../common/model';
 import { NO_CAPABILITIES } from '../../common/model';
 import { AppError } from '../../common/errors';
@@ -988,6 +990,10 @@ export class XmppAdapter implements ProtocolAdapter {
       const { data, mime } = await download(attachment.url, MAX_DOWNLOAD_BYTES);
       return { name: sanitizeFileName(attachment.name), mime: attachment.mime || mime, data };
     },
+  };
+
+  readonly directory: DirectoryFeature = {
+    search: async (term, limit) => searchRoster(this.contactsByJid.values(), term, limit),
   };
 
   readonly direct: DirectFeature = {

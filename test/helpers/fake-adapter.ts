@@ -26,6 +26,7 @@ import type {
   SyncState,
 } from '../../protocols/contract';
 import type { ProtocolId } from '../../common/ids';
+import type { DirectoryEntry } from '../../protocols/contract';
 
 export const FAKE_CAPABILITIES: Capabilities = {
   edit: true,
@@ -45,7 +46,7 @@ export const FAKE_CAPABILITIES: Capabilities = {
   meetingDomain: null,
 };
 
-export type FakeFeature = 'presence' | 'contacts' | 'typing' | 'edits' | 'deletes' | 'reactions' | 'receipts' | 'rooms' | 'files' | 'direct' | 'avatars' | 'meetings';
+export type FakeFeature = 'presence' | 'contacts' | 'typing' | 'edits' | 'deletes' | 'reactions' | 'receipts' | 'rooms' | 'files' | 'direct' | 'avatars' | 'meetings' | 'directory';
 
 export interface FakeServerOptions {
   /** When our own message comes back as a live event: never, before the ack, or after it. */
@@ -73,6 +74,12 @@ export class FakeServer {
   readonly pictures = new Map<string, { mime: string; data: Uint8Array }>();
   /** Join links issued on request (MeetingFeature.joinUrl), by message id. */
   readonly meetingLinks = new Map<string, string>();
+  /** People the server's user directory knows (DirectoryFeature.search matches name and address). */
+  readonly directory: DirectoryEntry[] = [];
+  /** When set, every directory search fails with it (a broken server). */
+  directoryError: AppError | null = null;
+  /** While true, directory searches never answer (a server that hangs). */
+  hangDirectory = false;
   /** Every send that reached the server, including replays. */
   readonly sent: SentRecord[] = [];
   /** Feature calls made by clients: method name and arguments. */
@@ -223,6 +230,7 @@ export class FakeAdapter implements ProtocolAdapter {
   readonly direct?: ProtocolAdapter['direct'];
   readonly avatars?: ProtocolAdapter['avatars'];
   readonly meetings?: ProtocolAdapter['meetings'];
+  readonly directory?: ProtocolAdapter['directory'];
 
   constructor(
     private readonly server: FakeServer,
@@ -323,6 +331,18 @@ export class FakeAdapter implements ProtocolAdapter {
           online();
           s.record('meetings.invite', c, call);
           return { joinUrl: call.url };
+        },
+      };
+    }
+    if (!off.has('directory')) {
+      this.directory = {
+        search: async (term: string, limit: number) => {
+          online();
+          s.record('directory.search', term, limit);
+          if (s.hangDirectory) return new Promise<never>(() => undefined);
+          if (s.directoryError) throw s.directoryError;
+          const t = term.trim().toLowerCase();
+          return s.directory.filter((e) => e.name.toLowerCase().includes(t) || e.address.toLowerCase().includes(t)).slice(0, limit);
         },
       };
     }

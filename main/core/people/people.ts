@@ -262,19 +262,27 @@ export class People {
   }
 
   private context(): ViewContext {
-    const ownDomains = new Set<string>(this.internalDomains.map((d) => d.toLowerCase()));
-    const accountDomain = new Map<string, string>();
-    for (const a of this.store.listAccounts()) {
-      const own = parseAddress(a.protocol, a.address)?.domain ?? hostOf(a.address);
-      if (own) {
-        ownDomains.add(own);
-        accountDomain.set(a.id, own);
-      }
-      const server = hostOf(a.server);
-      if (server) ownDomains.add(server);
-    }
-    return { ownDomains, accountDomain };
+    return ownDomainContext(this.store, this.internalDomains);
   }
+}
+
+/**
+ * The user's own domains: the policy's internal domains, each account's address domain and its
+ * server's host. People (and directory hits) on them are internal.
+ */
+export function ownDomainContext(store: Store, internalDomains: readonly string[]): ViewContext {
+  const ownDomains = new Set<string>(internalDomains.map((d) => d.toLowerCase()));
+  const accountDomain = new Map<string, string>();
+  for (const a of store.listAccounts()) {
+    const own = parseAddress(a.protocol, a.address)?.domain ?? hostOf(a.address);
+    if (own) {
+      ownDomains.add(own);
+      accountDomain.set(a.id, own);
+    }
+    const server = hostOf(a.server);
+    if (server) ownDomains.add(server);
+  }
+  return { ownDomains, accountDomain };
 }
 
 function emailsOf(json: string): string[] {

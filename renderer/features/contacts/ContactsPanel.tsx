@@ -12,6 +12,7 @@ import { ErrorText } from '../common/ErrorText';
 import { IconPlus } from '../common/Icons';
 import { AccountSelect } from '../groups/GroupDialogs';
 import { PeopleSection } from './PeopleSection';
+import { PeopleSearch } from './PeopleSearch';
 
 export function ContactsPanel(): ReactNode {
   const t = useT();
@@ -56,6 +57,7 @@ export function ContactsPanel(): ReactNode {
           </ul>
         </section>
       ) : null}
+      <PeopleSearch />
       <PeopleSection />
     </section>
   );

@@ -9,19 +9,17 @@ import type { PersonAddressView, PersonSuggestion, PersonView } from '../../../c
 import { useApi } from '../../bridge/context';
 import { toAppError } from '../../bridge/errors';
 import { useI18n } from '../../i18n';
-import { useActions } from '../../state/actions';
 import { useChat, useChatStore } from '../../state/store';
 import { ErrorText } from '../common/ErrorText';
 import { reloadPeople, sortPeople, suggestionNames } from './people-state';
 import { PersonItem } from './PersonItem';
 import type { PersonActions } from './PersonItem';
-import { MEETING_WINDOW_NAME, safeMeetingUrl } from '../../../common/meetings';
+import { useAddressActions } from './use-address-actions';
 
 export function PeopleSection(): ReactNode {
   const { t, locale } = useI18n();
   const api = useApi();
   const store = useChatStore();
-  const actions = useActions();
   const people = useChat((s) => s.domain.people);
   const [suggestions, setSuggestions] = useState<readonly PersonSuggestion[]>([]);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
@@ -58,34 +56,11 @@ export function PeopleSection(): ReactNode {
     void run(api.invoke('people:merge', { personIds: [...personIds] })).then((ok) => ok && setSelected(new Set()));
   };
 
+  // Chat and call always on exactly this address's account (shared with the directory search).
+  const addressActions = useAddressActions(setError);
   const personActions: PersonActions = {
-    chat: (a: PersonAddressView) => {
-      setError(null);
-      // The chat runs on exactly this address's account: an existing one opens, else it starts.
-      const existing = a.conversationId !== null ? store.getState().domain.conversations[a.conversationId] : undefined;
-      const p = existing
-        ? actions.adopt(existing)
-        : api.invoke('conversation:start', { accountId: a.accountId, address: a.address }).then((conv) => actions.adopt(conv));
-      p.catch((e: unknown) => setError(toAppError(e)));
-    },
-    call: (a: PersonAddressView) => {
-      setError(null);
-      // A call on exactly this address's account: its direct chat (started if needed) gets the
-      // invitation in that protocol's own form; the meeting opens here.
-      const conv = a.conversationId !== null
-        ? Promise.resolve(a.conversationId)
-        : api.invoke('conversation:start', { accountId: a.accountId, address: a.address }).then((c) => {
-          void actions.adopt(c);
-          return c.id;
-        });
-      conv
-        .then((conversationId) => api.invoke('call:start', { conversationId }))
-        .then(({ url }) => {
-          const safe = safeMeetingUrl(url);
-          if (safe) window.open(safe, MEETING_WINDOW_NAME, 'noopener,noreferrer');
-        })
-        .catch((e: unknown) => setError(toAppError(e)));
-    },
+    chat: (a: PersonAddressView) => addressActions.chat(a),
+    call: (a: PersonAddressView) => addressActions.call(a),
     split: (p: PersonView, a: PersonAddressView) => {
       void run(api.invoke('people:split', { personId: p.id, accountId: a.accountId, address: a.address }));
     },

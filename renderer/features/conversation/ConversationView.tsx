@@ -8,6 +8,7 @@ import { PresenceDot } from '../common/Presence';
 import { CallButton } from './CallButton';
 import { Composer } from './Composer';
 import { MessageList } from './MessageList';
+import { agencyOf } from '../contacts/agency';
 
 export function ConversationView(): ReactNode {
   const { t } = useI18n();
@@ -24,6 +25,8 @@ export function ConversationView(): ReactNode {
     );
   }
   const caps = account?.capabilities ?? NO_CAPABILITIES;
+  // The organisation too: the same user name can exist at several agencies.
+  const agency = account ? agencyOf(account.protocol, account.label, account.server) : '';
   return (
     <main id="conversation" className="conversation" tabIndex={-1} aria-label={t('conversation.label', { title: conversation.title })}>
       <header className="conversation-head">
@@ -46,6 +49,7 @@ export function ConversationView(): ReactNode {
             <div className="sending-as">
               <span className={`badge proto proto-${account.protocol}`}>{t(`protocol.${account.protocol}`)}</span>{' '}
               {t('conversation.sendingAs', { account: '' })}<bdi dir="auto">{account.label}</bdi>
+              {agency ? <> (<bdi dir="auto" className="sending-agency">{agency}</bdi>)</> : null}
             </div>
           ) : null}
         </div>

@@ -138,6 +138,25 @@ export class Rest {
       if (!Array.isArray(names)) throw new ApiError('invalidBodyParam', '', { Name: 'usernames' });
       return ok(names.map((n) => (typeof n === 'string' ? s.byUsername(n) : undefined)).filter((u) => u !== undefined).map((u) => s.sanitized(u.profile.id)));
     });
+    // api4/user.go searchUsers → app.SearchUsersInTeam/SearchUsers → store/sqlstore/user_store.go
+    // Search: every whitespace-separated word (a leading @ dropped) must prefix-match, case-
+    // insensitively, the username, first name, last name or nickname — or the e-mail, which
+    // PrivacySettings.ShowEmailAddress (default true) allows to non-admins. Sorted by username.
+    this.route('POST', '/api/v4/users/search', (req) => {
+      const body = this.json<{ term?: unknown; allow_inactive?: unknown; limit?: unknown }>(req, 'props');
+      const term = typeof body.term === 'string' ? body.term : '';
+      if (term === '') throw new ApiError('invalidParam', '', { Name: 'term' });
+      // model.UserSearch: a missing or zero limit means UserSearchDefaultLimit (100).
+      const limit = typeof body.limit === 'number' && body.limit !== 0 ? body.limit : 100;
+      if (!Number.isInteger(limit) || limit < 0 || limit > 1000) throw new ApiError('invalidParam', '', { Name: 'limit' });
+      const words = term.toLowerCase().split(/\s+/).map((w) => w.replace(/^@/, '')).filter((w) => w !== '');
+      const hits = [...s.users.values()].map((u) => u.profile)
+        .filter((p) => body.allow_inactive === true || p.delete_at === 0)
+        .filter((p) => words.every((w) => [p.username, p.first_name, p.last_name, p.nickname, p.email].some((f) => f.toLowerCase().startsWith(w))))
+        .sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0))
+        .slice(0, limit);
+      return ok(hits.map((p) => s.sanitized(p.id)));
+    });
     this.route('POST', '/api/v4/users/status/ids', (req) => {
       const ids = this.json<unknown>(req, 'user_ids');
       if (!Array.isArray(ids)) throw new ApiError('invalidBodyParam', '', { Name: 'user_ids' });

@@ -290,6 +290,32 @@ const routes: Record<string, Handler> = {
     if (!target) throw new ApiError(400, 'error-invalid-user', 'Invalid user');
     success(res, { _id: target._id, message: target.statusText, connectionStatus: target.connections > 0 ? 'online' : 'offline', status: ctx.store.status(target) });
   },
+  // apps/meteor/app/api/server/v1/users.ts (users.autocomplete) → server/api/lib/users.ts
+  // findUsersToAutocomplete: `selector` is JSON {term, exceptions?, conditions?}; the term is an
+  // escaped case-insensitive regex over username and name (Accounts_SearchFields), people the caller
+  // has DMs with first, then other active users; sorted by username, 10 at most; no e-mails.
+  'GET users.autocomplete': (ctx, u, q, _b, _req, res) => {
+    let selector: { term?: unknown; exceptions?: unknown };
+    try {
+      selector = JSON.parse(str(q.get('selector'), 'selector')) as { term?: unknown; exceptions?: unknown };
+    } catch (e) {
+      if (e instanceof ApiError) throw e;
+      throw new ApiError(400, 'error-invalid-params', 'The "selector" query parameter must be JSON.');
+    }
+    const term = typeof selector.term === 'string' ? selector.term.toLowerCase() : '';
+    const except = new Set(Array.isArray(selector.exceptions) ? selector.exceptions.filter((x): x is string => typeof x === 'string') : []);
+    const matches = (x: FakeUser): boolean => !except.has(x.username) && (x.username.toLowerCase().includes(term) || x.name.toLowerCase().includes(term));
+    const byName = (a: FakeUser, b: FakeUser): number => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0);
+    const dmPartners = new Set<FakeUser>();
+    for (const r of ctx.store.rooms.values()) {
+      if (r.t !== 'd' || !ctx.store.isMember(r._id, u._id)) continue;
+      for (const m of ctx.store.members(r._id)) if (m._id !== u._id) dmPartners.add(m);
+    }
+    const contacts = [...dmPartners].filter(matches).sort(byName);
+    const others = [...ctx.store.users.values()].filter((x) => !dmPartners.has(x) && matches(x)).sort(byName);
+    const items = [...contacts, ...others].slice(0, 10).map((x) => ({ _id: x._id, name: x.name, username: x.username, status: ctx.store.status(x) }));
+    success(res, { items });
+  },
   'GET users.info': (ctx, _u, q, _b, _req, res) => {
     const target = q.get('userId') ? ctx.store.users.get(q.get('userId')!) : ctx.store.userByName(q.get('username') ?? '');
     if (!target) throw new ApiError(400, 'error-invalid-user', 'User not found.');
