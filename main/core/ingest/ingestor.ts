@@ -327,11 +327,12 @@ export class Ingestor {
           store.upsertContact(accountId, e.address, existing?.name ?? '', 'pending-in', existing?.groups ?? '[]');
           fx.contact(accountId, e.address);
         }
-        fx.other.push({ type: 'notice', level: 'info', code: 'subscription-request', params: { accountId, address: e.address } });
+        // The request waits in the contact list; during do-not-disturb it does not interrupt.
+        if (!this.host.silenced(accountId)) fx.other.push({ type: 'notice', level: 'info', code: 'subscription-request', params: { accountId, address: e.address } });
         return;
       }
       case 'room.invite':
-        fx.other.push({ type: 'notice', level: 'info', code: 'room-invite', params: { accountId, roomId: e.roomId, from: e.from, reason: e.reason } });
+        if (!this.host.silenced(accountId)) fx.other.push({ type: 'notice', level: 'info', code: 'room-invite', params: { accountId, roomId: e.roomId, from: e.from, reason: e.reason } });
         return;
       case 'sync':
         store.mergeSyncState(accountId, e.state);

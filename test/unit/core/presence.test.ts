@@ -70,6 +70,10 @@ describe('presence across accounts', () => {
     expect(count()).toBe(1);
     // The card is still there in the conversation: only the interruption is silenced.
     expect((await h.call('history:load', { conversationId: conv })).messages[1]!.meeting?.system).toBe('Jitsi');
+    // Other interruptions too: a contact request waits in the list without a notification.
+    xmpp.emit({ type: 'subscription.request', address: 'carl@example.test' });
+    await waitFor(async () => (await h.call('contacts:list', {})).some((c) => c.address === 'carl@example.test'));
+    expect(h.allPatches().some((p) => p.type === 'notice' && p.code === 'subscription-request')).toBe(false);
     await h.core.close();
   });
 });
