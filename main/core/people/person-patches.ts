@@ -21,7 +21,21 @@ function splitId(id: string): { accountId: string; address: string } | null {
   }
 }
 
+/** What of a direct chat a person shows: its peer, name and presence (not activity or unread). */
+interface DirectChatSeen {
+  readonly accountId: string;
+  readonly address: string;
+  readonly signature: string;
+}
+
 export class PersonPatchBatcher extends PatchBatcher {
+  /**
+   * Direct chats as last seen, by conversation id. Most conversation patches are new messages
+   * (activity, preview, unread), which change no person: only a new chat, a new name or presence
+   * is worth recomputing a person for (at 1,000 chats per ingest batch this matters).
+   */
+  private readonly directChats = new Map<string, DirectChatSeen>();
+
   constructor(
     scheduler: Scheduler,
     private readonly logger: CoreLogger,
@@ -38,12 +52,25 @@ export class PersonPatchBatcher extends PatchBatcher {
       case 'contact':
         this.people.touch(patch.contact.accountId, patch.contact.address);
         break;
-      case 'conversation':
-        if (patch.conversation.kind === 'direct') this.people.touch(patch.conversation.accountId, patch.conversation.address);
+      case 'conversation': {
+        const c = patch.conversation;
+        if (c.kind !== 'direct') break;
+        const signature = `${c.address}\n${c.title}\n${c.presence ?? ''}`;
+        if (this.directChats.get(c.id)?.signature === signature) break;
+        this.directChats.set(c.id, { accountId: c.accountId, address: c.address, signature });
+        this.people.touch(c.accountId, c.address);
         break;
-      case 'contact.removed':
+      }
       case 'conversation.removed': {
-        const parts = splitId(patch.type === 'contact.removed' ? patch.contactId : patch.conversationId);
+        // The chat's id may be a room id; the person is found by the peer address seen before.
+        const seen = this.directChats.get(patch.conversationId);
+        this.directChats.delete(patch.conversationId);
+        const parts = seen ?? splitId(patch.conversationId);
+        if (parts) this.people.touch(parts.accountId, parts.address);
+        break;
+      }
+      case 'contact.removed': {
+        const parts = splitId(patch.contactId);
         if (parts) this.people.touch(parts.accountId, parts.address);
         break;
       }

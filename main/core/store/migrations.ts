@@ -229,8 +229,11 @@ const v5: Migration = (db) => {
     ALTER TABLE messages ADD COLUMN rich TEXT;
     ALTER TABLE messages ADD COLUMN meeting TEXT;
     ALTER TABLE conversations ADD COLUMN avatar TEXT;
-    -- The other person's address in a direct chat whose native id is a room/channel id.
+    -- The other person's address in a direct chat (its native id, unless that is a room or
+    -- channel id); indexed because presence and the people layer look direct chats up by it.
     ALTER TABLE conversations ADD COLUMN peer TEXT;
+    UPDATE conversations SET peer = native_id WHERE kind = 'direct';
+    CREATE INDEX conversations_by_peer ON conversations (account_id, peer) WHERE peer IS NOT NULL;
   `);
 };
 

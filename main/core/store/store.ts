@@ -163,14 +163,17 @@ export class Store {
     if (existed) {
       this.run(
         `UPDATE conversations SET kind = ?, title = ?, is_private = ?, last_activity_at = max(last_activity_at, ?),
-           encrypted = coalesce(?, encrypted), avatar = CASE WHEN ? THEN ? ELSE avatar END, peer = coalesce(?, peer) WHERE id = ?`,
-        c.kind, c.title, c.is_private, c.last_activity_at, c.encrypted ?? null, c.avatar === undefined ? 0 : 1, c.avatar ?? null, c.peer ?? null, c.id,
+           encrypted = coalesce(?, encrypted), avatar = CASE WHEN ? THEN ? ELSE avatar END,
+           peer = coalesce(?, peer, CASE WHEN ? = 'direct' THEN native_id END) WHERE id = ?`,
+        c.kind, c.title, c.is_private, c.last_activity_at, c.encrypted ?? null, c.avatar === undefined ? 0 : 1, c.avatar ?? null, c.peer ?? null, c.kind, c.id,
       );
     } else {
       this.run(
         `INSERT INTO conversations (id, account_id, native_id, kind, title, is_private, last_activity_at, encrypted, avatar, peer, conv_key)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(conv_key), 0) + 1 FROM conversations))`,
-        c.id, c.account_id, c.native_id, c.kind, c.title, c.is_private, c.last_activity_at, c.encrypted ?? 0, c.avatar ?? null, c.peer ?? null,
+        // A direct chat's peer is its native id unless the adapter names the person (room ids).
+        c.id, c.account_id, c.native_id, c.kind, c.title, c.is_private, c.last_activity_at, c.encrypted ?? 0, c.avatar ?? null,
+        c.peer ?? (c.kind === 'direct' ? c.native_id : null),
       );
     }
     return !existed;
@@ -203,7 +206,7 @@ export class Store {
     SELECT c.*,
       (SELECT protocol FROM accounts WHERE id = c.account_id) AS protocol,
       CASE WHEN c.kind = 'direct'
-        THEN (SELECT state FROM presence WHERE account_id = c.account_id AND user_id = coalesce(c.peer, c.native_id)) END AS presence_state
+        THEN (SELECT state FROM presence WHERE account_id = c.account_id AND user_id = c.peer) END AS presence_state
     FROM conversations c`;
   listConversations(accountId?: string): ConversationListRow[] {
     return accountId === undefined
@@ -215,7 +218,7 @@ export class Store {
   }
   /** Direct conversations with this peer (for presence changes). */
   directConversationIds(accountId: string, peer: string): string[] {
-    return this.all<{ id: string }>(`SELECT id FROM conversations WHERE account_id = ? AND coalesce(peer, native_id) = ? AND kind = 'direct'`, accountId, peer).map((r) => r.id);
+    return this.all<{ id: string }>(`SELECT id FROM conversations WHERE account_id = ? AND peer = ? AND kind = 'direct'`, accountId, peer).map((r) => r.id);
   }
   deleteConversation(id: string): void {
     this.tx(() => this.deleteConversationRows(id));
@@ -428,7 +431,7 @@ export class Store {
     FROM person_addresses pa
     JOIN accounts a ON a.id = pa.account_id
     LEFT JOIN contacts ct ON ct.account_id = pa.account_id AND ct.address = pa.address
-    LEFT JOIN conversations cv ON cv.account_id = pa.account_id AND coalesce(cv.peer, cv.native_id) = pa.address AND cv.kind = 'direct'
+    LEFT JOIN conversations cv ON cv.account_id = pa.account_id AND cv.peer = pa.address AND cv.kind = 'direct'
     LEFT JOIN presence pr ON pr.account_id = pa.account_id AND pr.user_id = pa.address`;
   listPeople(): PersonRow[] {
     return this.all<PersonRow>('SELECT * FROM people ORDER BY id');
@@ -481,7 +484,7 @@ export class Store {
       SELECT p.account_id, p.address, (SELECT protocol FROM accounts WHERE id = p.account_id) AS protocol, max(p.is_contact) AS is_contact FROM (
         SELECT account_id, address, 1 AS is_contact FROM contacts WHERE subscription != 'pending-in'
         UNION ALL
-        SELECT account_id, coalesce(peer, native_id) AS address, 0 AS is_contact FROM conversations WHERE kind = 'direct'
+        SELECT account_id, peer AS address, 0 AS is_contact FROM conversations WHERE kind = 'direct' AND peer IS NOT NULL
       ) p
       WHERE NOT EXISTS (SELECT 1 FROM person_addresses pa WHERE pa.account_id = p.account_id AND pa.address = p.address)
       GROUP BY p.account_id, p.address
@@ -494,7 +497,7 @@ export class Store {
          EXISTS (SELECT 1 FROM contacts WHERE account_id = ? AND address = ? AND subscription != 'pending-in') AS is_contact
        FROM accounts WHERE id = ? AND (
          EXISTS (SELECT 1 FROM contacts WHERE account_id = ? AND address = ? AND subscription != 'pending-in')
-         OR EXISTS (SELECT 1 FROM conversations WHERE account_id = ? AND coalesce(peer, native_id) = ? AND kind = 'direct'))`,
+         OR EXISTS (SELECT 1 FROM conversations WHERE account_id = ? AND peer = ? AND kind = 'direct'))`,
       address, accountId, address, accountId, accountId, address, accountId, address,
     );
   }
