@@ -216,7 +216,11 @@ export type AdapterEvent =
   | { readonly type: 'reactions'; readonly conversationId: string; readonly targetId: string; readonly senderId: string; readonly keys: readonly string[] }
   | { readonly type: 'receipt'; readonly conversationId: string; readonly targetId: string; readonly senderId: string; readonly kind: 'received' | 'displayed' }
   | { readonly type: 'typing'; readonly conversationId: string; readonly senderId: string; readonly typing: boolean }
-  | { readonly type: 'presence'; readonly userId: string; readonly state: PresenceState; readonly statusText: string }
+  /**
+   * `address`: the user's address as written (username@server) when `userId` is an internal id
+   * (Mattermost, Rocket.Chat), so that direct chats and people named by address get it too.
+   */
+  | { readonly type: 'presence'; readonly userId: string; readonly address?: string; readonly state: PresenceState; readonly statusText: string }
   | { readonly type: 'contact'; readonly contact: ContactInfo }
   | { readonly type: 'contact.removed'; readonly address: string }
   | { readonly type: 'subscription.request'; readonly address: string }

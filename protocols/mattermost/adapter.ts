@@ -585,7 +585,9 @@ export class MattermostAdapter implements ProtocolAdapter {
 
   private emitPresence(userId: string): void {
     const p = this.dir.presenceOf(userId);
-    this.emit({ type: 'presence', userId, state: p.state, statusText: p.statusText });
+    const u = this.dir.user(userId);
+    const address = u && this.http ? `${u.username}@${new URL(this.http.baseUrl).host}` : undefined;
+    this.emit({ type: 'presence', userId, ...(address ? { address } : {}), state: p.state, statusText: p.statusText });
   }
 
   /** Bulk status of the people we have DMs with (and ourselves): POST /users/status/ids. */

@@ -507,7 +507,10 @@ export class RocketChatAdapter implements ProtocolAdapter {
     if (!parsed.success) return void this.emit({ type: 'malformed', detail: 'bad user-status event' });
     const [uid, username, status, text] = parsed.data;
     this.tracker.userIds.set(username, uid);
-    this.emit({ type: 'presence', userId: uid, state: presenceFromNumber(status), statusText: typeof text === 'string' ? text : '' });
+    this.emit({
+      type: 'presence', userId: uid, state: presenceFromNumber(status), statusText: typeof text === 'string' ? text : '',
+      ...(/^[\w.-]{1,120}$/u.test(username) ? { address: `${username}@${this.host()}` } : {}),
+    });
   }
 
   // ---------------------------------------------------------------- losing the connection

@@ -99,6 +99,26 @@ describe('presence set once', () => {
   });
 });
 
+describe('people on Mattermost and Rocket.Chat', () => {
+  it('get the presence of their address even though those servers report it by internal user id', async () => {
+    const karin = mm.createUser({ username: 'karin', password: 'karin-Pw!1', firstName: 'Karin' });
+    mm.createTeam('agency2', 'Agency 2', [mmAliceId, karin.id]);
+    const dm = mm.directChannel(mmAliceId, karin.id);
+    mm.post(karin.id, dm.id, 'Hej från Karin');
+    const karinAddress = `karin@${new URL(mm.baseUrl).host}`;
+    const personWith = async (address: string) => (await h.call('people:list', {})).find((p) => p.addresses.some((a) => a.address === address));
+    await waitFor(async () => (await personWith(karinAddress)) !== undefined, 'karin is a person', 15_000);
+    mm.setStatus(karin.id, 'away');
+    await waitFor(async () => (await personWith(karinAddress))?.presence === 'away', 'karin away', 15_000);
+
+    const piaAddress = `pia@${rc.host}:${rc.port}`;
+    await waitFor(async () => (await personWith(piaAddress)) !== undefined, 'pia is a person', 15_000);
+    await rcPeer.presence!.set('away', 'Fika');
+    await waitFor(async () => (await personWith(piaAddress))?.presence === 'away', 'pia away', 15_000);
+    expect((await personWith(piaAddress))?.statusText).toBe('Fika');
+  });
+});
+
 describe('a person merged across XMPP and Matrix', () => {
   it('shows the best presence of both addresses, following either, and where it comes from', async () => {
     await waitFor(async () => (await h.call('people:suggestions', {})).length > 0, 'merge suggestion', 15_000);

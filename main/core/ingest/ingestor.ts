@@ -308,6 +308,10 @@ export class Ingestor {
       case 'presence':
         store.setPresence(accountId, e.userId, e.state, e.statusText, now);
         fx.presence.push({ accountId, userId: e.userId });
+        if (typeof e.address === 'string' && e.address !== e.userId && e.address.length > 0 && e.address.length <= 320) {
+          store.setPresence(accountId, e.address, e.state, e.statusText, now);
+          fx.presence.push({ accountId, userId: e.address });
+        }
         return;
       case 'contact':
         store.upsertContact(accountId, e.contact.address, e.contact.name, e.contact.subscription, JSON.stringify(e.contact.groups));
