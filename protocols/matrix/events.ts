@@ -252,20 +252,20 @@ export class ReactionIndex {
   }
 }
 
+/** Who sent an event, where and when, as the start of a MessageInfo (same id live and from history). */
+export function eventMessageBase(roomId: string, ev: RawEvent, self: Self, opts: { senderName?: string }): Pick<MessageInfo, 'id' | 'conversationId' | 'senderId' | 'senderName' | 'own' | 'ts'> {
+  return { id: ev.event_id, conversationId: roomId, senderId: ev.sender, senderName: opts.senderName ?? ev.sender, own: ev.sender === self.userId, ts: ev.origin_server_ts };
+}
+
 /**
  * An encrypted event we cannot decrypt (yet): a message with empty text, marked `undecryptable`,
  * which the UI shows as a translated placeholder. Same id as the decrypted message will have.
  */
 export function undecryptableMessage(roomId: string, ev: RawEvent, self: Self, opts: { fromHistory: boolean; senderName?: string }): MessageInfo {
-  const own = ev.sender === self.userId;
-  const txn = own ? str(ev.unsigned?.transaction_id) : undefined;
+  const base = eventMessageBase(roomId, ev, self, opts);
+  const txn = base.own ? str(ev.unsigned?.transaction_id) : undefined;
   return {
-    id: ev.event_id,
-    conversationId: roomId,
-    senderId: ev.sender,
-    senderName: opts.senderName ?? ev.sender,
-    own,
-    ts: ev.origin_server_ts,
+    ...base,
     text: '',
     ...(txn ? { clientTxnId: txn } : {}),
     cursor: `e:${ev.event_id}`,

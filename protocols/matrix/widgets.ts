@@ -4,6 +4,7 @@
 // join link is rebuilt from data.domain and data.conferenceId, each checked on its own.
 import { safeMeetingUrl } from '../../common/meetings';
 import type { CallInvite, MeetingInfo, MessageInfo } from '../contract';
+import { eventMessageBase } from './events';
 import type { RawEvent, Self } from './events';
 
 export const WIDGET_EVENT_TYPES: readonly string[] = ['im.vector.modular.widgets', 'm.widget'];
@@ -70,14 +71,8 @@ export function widgetMessage(roomId: string, ev: RawEvent, self: Self, opts: { 
   if (url === null) return null;
   const title = widgetTitle(ev.content);
   const meeting: MeetingInfo = { system: 'Jitsi', url, ...(title ? { title } : {}) };
-  const own = ev.sender === self.userId;
   return {
-    id: ev.event_id,
-    conversationId: roomId,
-    senderId: ev.sender,
-    senderName: opts.senderName ?? ev.sender,
-    own,
-    ts: ev.origin_server_ts,
+    ...eventMessageBase(roomId, ev, self, opts),
     text: `📹 ${title ? `Jitsi meeting “${title}”` : 'Jitsi meeting'}: ${url}`,
     meeting,
     cursor: `e:${ev.event_id}`,

@@ -5,6 +5,7 @@
 // 160 random bits, so nobody can guess their way into a meeting.
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../../common/errors';
+import { base32 } from '../../../common/base32';
 import type { CallInvite } from '../../../protocols/contract';
 
 export interface MeetingServer {
@@ -34,20 +35,7 @@ export function isMeetingDomain(domain: string): boolean {
 
 /** 'Samverka' + 32 base32 characters (160 bits). Letters and digits only: safe in every URL and widget. */
 export function unguessableRoom(random: (n: number) => Uint8Array = (n) => randomBytes(n)): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
-  const bytes = random(20);
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const b of bytes) {
-    value = (value << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      out += alphabet[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  return `Samverka${out}`;
+  return `Samverka${base32(random(20), 'abcdefghijklmnopqrstuvwxyz234567')}`;
 }
 
 export class CallPlanner {
