@@ -123,7 +123,13 @@ export const commands = {
   /** Start a call in a conversation (Jitsi on the organisation's server); returns where to join. */
   'call:start': z.object({ conversationId: id, video: z.boolean().optional() }),
   /** The user's own meeting server for an account; null removes it (policy still wins). */
-  'accounts:setMeetingServer': z.object({ accountId: id, domain: z.string().min(1).max(260).nullable(), requiresToken: z.boolean().optional() }),
+  'accounts:setMeetingServer': z.object({
+    accountId: id,
+    domain: z.string().min(1).max(260).nullable(),
+    requiresToken: z.boolean().optional(),
+    /** The organisation's token service for a token-only server: https URL with {room}. */
+    tokenIssuer: z.string().min(8).max(2048).optional(),
+  }),
   /** The link to join the call a message announced (checked: https, no look-alike host). */
   'meeting:join': z.object({ conversationId: id, messageId: id }),
   /** A conversation's or member's picture (`avatar` from ConversationSummary / MemberView). */
@@ -220,7 +226,8 @@ export interface CommandOutputs {
   'file:download': FileData;
   'avatar:get': { readonly mime: string; readonly dataBase64: string };
   'meeting:join': { readonly url: string };
-  'call:start': { readonly url: string };
+  /** `openIn` 'browser': the caller signs in at the organisation's token service first. */
+  'call:start': { readonly url: string; readonly openIn: 'window' | 'browser' };
   'accounts:setMeetingServer': null;
   'encryption:status': EncryptionStatusView;
   /** Shown once for the user to write down; the app keeps no copy. */

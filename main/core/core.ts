@@ -41,7 +41,7 @@ import { SsoLogins } from './sso/sso-logins';
 import { AvatarCache } from './avatars';
 import { detectMeeting } from '../../common/meeting-links';
 import { meetingJson } from './ingest/ingestor';
-import { CallPlanner, isMeetingDomain } from './meetings/call-planner';
+import { CallPlanner, isMeetingDomain, issuerUrl } from './meetings/call-planner';
 import type { MeetingServer } from './meetings/call-planner';
 import { safeMeetingUrl } from '../../common/meetings';
 import { attachmentsOf, contactView, conversationView, messageViews, parseJson, previewOf, previewOfRow, refsOf } from './views';
@@ -372,12 +372,13 @@ export class Core implements CoreApi {
     'file:download': (i) => this.download(i.conversationId, i.messageId, i.attachmentId),
     'meeting:join': (i) => this.meetingUrl(i.conversationId, i.messageId),
     'call:start': (i) => this.startCall(i.conversationId, i.video ?? true),
-    'accounts:setMeetingServer': async ({ accountId, domain, requiresToken }) => {
+    'accounts:setMeetingServer': async ({ accountId, domain, requiresToken, tokenIssuer }) => {
       const rt = this.runtime(accountId);
       if (domain !== null && !isMeetingDomain(domain)) throw new AppError('invalid_input', 'Enter the meeting server as a host name, for example meet.agency.se');
       const settings: AccountSettings = { ...parseJson<AccountSettings>(rt.row.settings, {}) };
       if (domain === null) delete settings.meetingServer;
-      else settings.meetingServer = { domain, requiresToken: requiresToken === true };
+      else if (tokenIssuer !== undefined && issuerUrl(tokenIssuer, 'x', domain) === null) throw new AppError('invalid_input', 'The token service must be an https address containing {room}');
+      else settings.meetingServer = { domain, requiresToken: requiresToken === true, ...(tokenIssuer !== undefined ? { tokenIssuer } : {}) };
       rt.row = { ...rt.row, settings: JSON.stringify(settings) };
       this.store.updateAccountSettings(rt.row.id, rt.row.settings);
       return null;
@@ -912,15 +913,22 @@ export class Core implements CoreApi {
    * invitation in the protocol's native form (MeetingFeature.invite) or, where the adapter has
    * none, an ordinary message with the link. Returns the address the caller joins.
    */
-  private async startCall(conversationId: string, video: boolean): Promise<{ url: string }> {
+  private async startCall(conversationId: string, video: boolean): Promise<CommandOutputs['call:start']> {
     const conv = this.conversation(conversationId);
     const rt = this.runtime(conv.account_id);
     const adapter = this.connectedAdapter(rt);
-    const call = this.meetings.newCall(rt.row.id, { title: conv.title, video });
+    const planned = this.meetings.newCall(rt.row.id, { title: conv.title, video });
+    const call = planned.invite;
     const invite = adapter.meetings?.invite?.bind(adapter.meetings);
-    let joinUrl = call.url;
+    let joinUrl = planned.joinUrl;
+    let openIn = planned.openIn;
     if (invite) {
-      joinUrl = (await invite(conv.native_id, call)).joinUrl;
+      const answer = (await invite(conv.native_id, call)).joinUrl;
+      // A server-hosted conference (Rocket.Chat) is joined where that server says.
+      if (answer !== call.url) {
+        joinUrl = answer;
+        openIn = 'window';
+      }
     } else {
       // Both languages: the other side's language is not known.
       await this.sendOwn(conv, { text: `📹 Videomöte / Video meeting: ${call.url}` });
@@ -928,7 +936,7 @@ export class Core implements CoreApi {
     const safe = safeMeetingUrl(joinUrl);
     if (safe === null) throw new AppError('server', 'The server gave no safe address for the call');
     this.log.info('call started', { conversationId, domain: call.domain });
-    return { url: safe };
+    return { url: safe, openIn };
   }
 
   private async meetingUrl(conversationId: string, messageId: string): Promise<{ url: string }> {

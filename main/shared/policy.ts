@@ -15,13 +15,15 @@ const policySchema = z.object({
   meetingServer: z.object({
     domain: z.string().regex(/^[a-z0-9.-]{1,253}(:\d{1,5})?$/u),
     requiresToken: z.boolean().default(false),
+    /** https URL template with {room}: the organisation's JWT service for a token-only server. */
+    tokenIssuer: z.string().regex(/^https:\/\/\S+\{room\}\S*$/u).optional(),
   }).optional(),
   /** The organisation's own domains: people on them are shown as internal. */
   internalDomains: z.array(z.string().regex(/^[a-z0-9.-]{1,253}$/u)).max(100).optional(),
 }).strict();
 
 export interface Policy {
-  readonly meetingServer?: { readonly domain: string; readonly requiresToken: boolean };
+  readonly meetingServer?: { readonly domain: string; readonly requiresToken: boolean; readonly tokenIssuer?: string };
   readonly internalDomains?: readonly string[];
 }
 

@@ -13,6 +13,33 @@ export interface MeetingServer {
   readonly domain: string;
   /** The server admits only people with a JWT from the organisation's token issuer. */
   readonly requiresToken: boolean;
+  /**
+   * The organisation's token service for such a server, as an https URL template with `{room}`
+   * (e.g. https://auth.agency.se/jitsi/{room}): it signs the user in with the organisation's own
+   * sign-in and forwards to the meeting with `?jwt=` (the jitsi-openid / Keycloak-adapter pattern).
+   */
+  readonly tokenIssuer?: string;
+}
+
+/** Where the caller joins, and whether the app's meeting window may show it. */
+export interface PlannedCall {
+  readonly invite: CallInvite;
+  /** The caller's way in: the meeting itself, or the token service that leads there. */
+  readonly joinUrl: string;
+  /** 'browser': the sign-in at the token service needs the system browser (its own origin and SSO). */
+  readonly openIn: 'window' | 'browser';
+}
+
+/** The token service's address for a room: https, no credentials, `{room}` filled in (encoded). */
+export function issuerUrl(template: string, room: string, domain: string): string | null {
+  if (!template.includes('{room}')) return null;
+  const filled = template.replaceAll('{room}', encodeURIComponent(room)).replaceAll('{domain}', encodeURIComponent(domain));
+  try {
+    const u = new URL(filled);
+    return u.protocol === 'https:' && u.username === '' && u.password === '' ? u.href : null;
+  } catch {
+    return null;
+  }
 }
 
 export interface CallPlannerDeps {
@@ -47,16 +74,22 @@ export class CallPlanner {
     if (!chosen) {
       throw new AppError('unsupported', 'No meeting server is configured for this account: ask IT for the organisation\'s Jitsi server, or set one in the account settings');
     }
-    if (chosen.requiresToken) {
+    if (chosen.requiresToken && !(chosen.tokenIssuer && issuerUrl(chosen.tokenIssuer, 'x', chosen.domain))) {
       throw new AppError('forbidden', `The meeting server ${chosen.domain} admits only people with a sign-in token (JWT), and no token issuer is configured for this account`);
     }
     return chosen;
   }
 
-  newCall(accountId: string, opts: { title?: string; video: boolean }): CallInvite {
+  /**
+   * A new call: the invitation carries the plain meeting address (each guest signs in their own
+   * way); the caller of a token-only server goes in through the organisation's token service.
+   */
+  newCall(accountId: string, opts: { title?: string; video: boolean }): PlannedCall {
     const server = this.serverFor(accountId);
     const room = unguessableRoom();
-    return { url: `https://${server.domain}/${room}`, domain: server.domain, room, video: opts.video, ...(opts.title ? { title: opts.title.slice(0, 200) } : {}) };
+    const invite: CallInvite = { url: `https://${server.domain}/${room}`, domain: server.domain, room, video: opts.video, ...(opts.title ? { title: opts.title.slice(0, 200) } : {}) };
+    const viaIssuer = server.requiresToken && server.tokenIssuer ? issuerUrl(server.tokenIssuer, room, server.domain) : null;
+    return viaIssuer ? { invite, joinUrl: viaIssuer, openIn: 'browser' } : { invite, joinUrl: invite.url, openIn: 'window' };
   }
 
   /** Hosts known to run Jitsi, so that links to them become Join cards. */

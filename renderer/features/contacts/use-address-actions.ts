@@ -45,9 +45,9 @@ export function useAddressActions(onError: (e: AppErrorDto | null) => void): Add
         });
       conv
         .then((conversationId) => api.invoke('call:start', { conversationId }))
-        .then(({ url }) => {
+        .then(({ url, openIn }) => {
           const safe = safeMeetingUrl(url);
-          if (safe) window.open(safe, MEETING_WINDOW_NAME, 'noopener,noreferrer');
+          if (safe) window.open(safe, openIn === 'browser' ? '_blank' : MEETING_WINDOW_NAME, 'noopener,noreferrer');
         })
         .catch((e: unknown) => onError(toAppError(e)));
     },

@@ -21,10 +21,11 @@ export function CallButton({ conversation, account }: { readonly conversation: C
     setBusy(true);
     setError(null);
     try {
-      const { url } = await api.invoke('call:start', { conversationId: conversation.id });
+      const { url, openIn } = await api.invoke('call:start', { conversationId: conversation.id });
       const safe = safeMeetingUrl(url);
-      // Our calls are Jitsi: the desktop app shows them in its meeting window.
-      if (safe) window.open(safe, MEETING_WINDOW_NAME, 'noopener,noreferrer');
+      // Our calls are Jitsi: the desktop app shows them in its meeting window, unless the caller
+      // first signs in at the organisation's token service (that belongs in the browser).
+      if (safe) window.open(safe, openIn === 'browser' ? '_blank' : MEETING_WINDOW_NAME, 'noopener,noreferrer');
     } catch (e) {
       setError(toAppError(e));
     } finally {

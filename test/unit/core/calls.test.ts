@@ -25,6 +25,7 @@ describe('starting a call', () => {
     const a = await h.call('call:start', { conversationId: conv });
     const b = await h.call('call:start', { conversationId: conv, video: false });
     expect(a.url).toMatch(/^https:\/\/meet\.agency\.se\/Samverka[a-z2-7]{32}$/u);
+    expect(a.openIn).toBe('window');
     expect(b.url).not.toBe(a.url);
     const invites = server.callsTo('meetings.invite') as [string, CallInvite][];
     expect(invites.map(([c, call]) => [c, call.url, call.domain, call.video])).toEqual([[BOB, a.url, 'meet.agency.se', true], [BOB, b.url, 'meet.agency.se', false]]);
@@ -44,6 +45,17 @@ describe('starting a call', () => {
     expect((await h.call('call:start', { conversationId: conv })).url).toMatch(/^https:\/\/jitsi\.team\.se\//u);
     await h.call('accounts:setMeetingServer', { accountId: acc.id, domain: 'secure.team.se', requiresToken: true });
     expect(await h.fail('call:start', { conversationId: conv })).toMatchObject({ kind: 'forbidden', message: expect.stringMatching(/sign-in token \(JWT\)/u) });
+    // With the organisation's token service the caller goes in through it (in the browser, for
+    // its sign-in); the invitation still carries the plain meeting address.
+    expect(await h.fail('accounts:setMeetingServer', { accountId: acc.id, domain: 'secure.team.se', requiresToken: true, tokenIssuer: 'http://auth.team.se/{room}' })).toMatchObject({ kind: 'invalid_input' });
+    expect(await h.fail('accounts:setMeetingServer', { accountId: acc.id, domain: 'secure.team.se', requiresToken: true, tokenIssuer: 'https://auth.team.se/jitsi' })).toMatchObject({ kind: 'invalid_input' });
+    await h.call('accounts:setMeetingServer', { accountId: acc.id, domain: 'secure.team.se', requiresToken: true, tokenIssuer: 'https://auth.team.se/jitsi/{room}?next=1' });
+    const viaIssuer = await h.call('call:start', { conversationId: conv });
+    expect(viaIssuer.openIn).toBe('browser');
+    const room = /^https:\/\/auth\.team\.se\/jitsi\/(Samverka[a-z2-7]{32})\?next=1$/u.exec(viaIssuer.url)?.[1];
+    expect(room).toBeDefined();
+    const invited = (server.callsTo('meetings.invite') as [string, CallInvite][]).at(-1)![1];
+    expect(invited.url).toBe(`https://secure.team.se/${room}`);
     await h.core.close();
 
     // IT's policy wins (the same profile, started with a policy).
@@ -99,6 +111,8 @@ describe('policy file', () => {
     const warnings: string[] = [];
     expect(loadPolicy('/p', (m) => warnings.push(m), () => '{"meetingServer":{"domain":"meet.myndighet.se"}}')).toEqual({ meetingServer: { domain: 'meet.myndighet.se', requiresToken: false } });
     expect(loadPolicy('/p', (m) => warnings.push(m), () => '{"internalDomains":["agency.se","regionen.se"]}')).toEqual({ internalDomains: ['agency.se', 'regionen.se'] });
+    expect(loadPolicy('/p', (m) => warnings.push(m), () => '{"meetingServer":{"domain":"meet.x.se","requiresToken":true,"tokenIssuer":"https://auth.x.se/{room}"}}'))
+      .toEqual({ meetingServer: { domain: 'meet.x.se', requiresToken: true, tokenIssuer: 'https://auth.x.se/{room}' } });
     expect(loadPolicy('/p', (m) => warnings.push(m), () => '{"meetingServer":{"domain":"https://x"}}')).toEqual({});
     expect(loadPolicy('/p', (m) => warnings.push(m), () => 'not json')).toEqual({});
     expect(warnings).toHaveLength(2);

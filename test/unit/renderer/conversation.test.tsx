@@ -74,11 +74,17 @@ describe('Message list', () => {
     const original = window.open;
     window.open = ((...args: unknown[]) => { opened.push(args); return null; }) as typeof window.open;
     try {
-      api.on('call:start', () => ({ url: 'https://meet.agency.se/SamverkaAbc' }));
+      api.on('call:start', () => ({ url: 'https://meet.agency.se/SamverkaAbc', openIn: 'window' }));
       await act(async () => fireEvent.click(screen.getByRole('button', { name: /Call/u })));
       await flush();
       expect(api.callsOf('call:start')).toEqual([{ conversationId: 'c1' }]);
       expect(opened).toEqual([['https://meet.agency.se/SamverkaAbc', 'samverka-meeting', 'noopener,noreferrer']]);
+      // A token-only server: the caller signs in at the organisation's token service in the browser.
+      api.on('call:start', () => ({ url: 'https://auth.agency.se/jitsi/SamverkaAbc', openIn: 'browser' }));
+      await act(async () => fireEvent.click(screen.getByRole('button', { name: /Call/u })));
+      await flush();
+      expect(opened.at(-1)).toEqual(['https://auth.agency.se/jitsi/SamverkaAbc', '_blank', 'noopener,noreferrer']);
+      opened.pop();
       api.fail('call:start', { kind: 'unsupported', message: 'No meeting server is configured for this account', fatal: false });
       await act(async () => fireEvent.click(screen.getByRole('button', { name: /Call/u })));
       await flush();

@@ -95,7 +95,7 @@ describe('Contacts tab: find people', () => {
 
   it('calls from the chosen account: its direct chat gets the invitation and the meeting opens', async () => {
     const a = api();
-    a.on('call:start', () => ({ url: 'https://meet.agency.se/SamverkaAbc' }));
+    a.on('call:start', () => ({ url: 'https://meet.agency.se/SamverkaAbc', openIn: 'window' }));
     const opened: unknown[][] = [];
     const original = window.open;
     window.open = ((...args: unknown[]) => { opened.push(args); return null; }) as typeof window.open;
