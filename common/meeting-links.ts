@@ -68,11 +68,16 @@ export function meetingOfUrl(raw: string, jitsiHosts: readonly string[]): Detect
 const URL_IN_TEXT = /\bhttps:\/\/[^\s<>"'`]+/giu;
 const TRAILING = /[.,;:!?)\]}»”’]+$/u;
 
-/** The first meeting link in a message's text, or null. */
-export function detectMeeting(text: string, jitsiHosts: readonly string[]): DetectedMeeting | null {
+/**
+ * The first meeting link in a message's text, or null. `jitsiHosts` is asked only when the text
+ * has a link at all: this runs for every message ingested, and most have none.
+ */
+export function detectMeeting(text: string, jitsiHosts: () => readonly string[]): DetectedMeeting | null {
+  let hosts: readonly string[] | null = null;
   // Messages are at most ~1 MB; links are in the first part of any real invitation.
   for (const m of text.slice(0, 20_000).matchAll(URL_IN_TEXT)) {
-    const found = meetingOfUrl(m[0].replace(TRAILING, ''), jitsiHosts);
+    hosts ??= jitsiHosts();
+    const found = meetingOfUrl(m[0].replace(TRAILING, ''), hosts);
     if (found) return found;
   }
   return null;

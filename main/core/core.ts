@@ -149,7 +149,7 @@ export class Core implements CoreApi {
       ...emitters,
     });
     this.outbox = new Outbox({
-      meetingOf: (text) => meetingJson(detectMeeting(text, this.meetings.knownJitsiHosts()) ?? undefined),
+      meetingOf: (text) => meetingJson(detectMeeting(text, () => this.meetings.knownJitsiHosts()) ?? undefined),
       store: this.store,
       scheduler: this.scheduler,
       log: this.log,

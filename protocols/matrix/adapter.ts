@@ -733,6 +733,7 @@ export class MatrixAdapter implements ProtocolAdapter {
 
   private conversationInfo(room: Room): ConversationInfo {
     const joinRule = room.getJoinRule();
+    const peer = this.peerOf(room.roomId);
     const last = room.getLastActiveTimestamp();
     return {
       id: room.roomId,
@@ -742,7 +743,7 @@ export class MatrixAdapter implements ProtocolAdapter {
       encrypted: room.hasEncryptionStateEvent(),
       ...(last > 0 && Number.isFinite(last) ? { lastActivityAt: last } : {}),
       ...this.avatarOf(room),
-      ...(this.peerOf(room.roomId) ? { peer: this.peerOf(room.roomId) } : {}),
+      ...(peer ? { peer } : {}),
     };
   }
 

@@ -8,7 +8,8 @@ import type { RegisteredUser, SynapseServer } from '../servers/synapse/synapse';
 import { createMatrixAdapter } from '../../protocols/matrix';
 import type { MatrixAdapter } from '../../protocols/matrix';
 import type { AdapterEvent, AdapterLogger, Credentials, ProtocolAdapter } from '../../protocols/contract';
-import { AppError } from '../../common/errors';
+import type { AppError } from '../../common/errors';
+import { rejection } from '../helpers/rejection';
 
 const quiet: AdapterLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -35,15 +36,6 @@ async function whoami(srv: SynapseServer, token: string): Promise<{ status: numb
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-async function rejection(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw new Error(`not an AppError: ${String(e)}`, { cause: e });
-  }
-  throw new Error('expected a rejection');
-}
 
 const waitUntil = async (cond: () => boolean, label: string, ms = 10_000): Promise<void> => {
   const end = Date.now() + ms;

@@ -27,6 +27,7 @@ import { credentialsKey, FileSecretStore, SECRET_FILE_NAME } from '../../main/co
 import { ACCOUNTS_DIR, storageKeyName } from '../../main/core/accounts/account-storage';
 import type { IpcResult, Patch, SsoStart, SsoStatus } from '../../common/api';
 import type { AccountSummary } from '../../common/model';
+import { rejection } from '../helpers/rejection';
 
 const quiet: AdapterLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const USERS = {
@@ -55,15 +56,6 @@ afterAll(async () => {
   await idp?.stop();
 });
 
-async function rejection(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw new Error(`not an AppError: ${String(e)}`, { cause: e });
-  }
-  throw new Error('expected a rejection');
-}
 
 /** A bare loopback listener for the adapter-level test (the core has its own). */
 async function captureOnce(): Promise<{ url: string; got: Promise<URL>; close: () => void }> {

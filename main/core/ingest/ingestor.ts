@@ -428,7 +428,7 @@ export class Ingestor {
       // The keys arrived: the placeholder becomes the message (same row, same id).
       store.resolveUndecryptable(existing.id, {
         text: m.text, rich: richJson(m.rich), attachments: JSON.stringify(m.attachments ?? []), reply_to: m.replyToId ?? null, mentions_me: m.mentionsMe ? 1 : 0,
-        meeting: meetingJson(m.meeting ?? detectMeeting(m.text, this.host.jitsiHosts()) ?? undefined),
+        meeting: m.meeting !== undefined ? meetingJson(m.meeting) : this.detectedMeeting(existing.conversation_id, m),
       });
       this.refreshPreviewIfNewest(existing.conversation_id, existing);
       fx.message(existing.conversation_id, existing.id);
@@ -445,7 +445,7 @@ export class Ingestor {
    */
   private detectedMeeting(convId: string, m: MessageInfo): string | null {
     if (m.undecryptable) return null;
-    const found = detectMeeting(m.text, this.host.jitsiHosts());
+    const found = detectMeeting(m.text, () => this.host.jitsiHosts());
     if (!found) return null;
     if (this.host.store.hasMeetingNear(convId, found.url, m.ts, 120_000)) return null;
     return meetingJson(found);
